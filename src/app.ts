@@ -1,0 +1,208 @@
+// createLatchkey(): the whole identity provider as a Koa app, to run standalone or mount in a host app.
+import Koa from 'koa';
+import type Provider from 'oidc-provider';
+import { createPostgresAdapter, purgeExpired } from '../adapters/postgres.js';
+import { loadConfig, type Environment, type LatchkeyConfig } from './config/index.js';
+import { loadOrCreateDevSecrets } from './config/dev-secrets.js';
+import { migrate, openDatabase, type Database } from './db/index.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { createClientQueries } from './queries/clients.js';
+import { createOidcProvider } from './oidc/provider.js';
+import { createProviderPages } from './oidc/pages.js';
+import { createServices, type LatchkeyServices } from './services/index.js';
+import { createClientService, type ClientService } from './services/clients/index.js';
+import { createSecretBox } from './services/secrets/secret-box.js';
+import { createI18n } from './i18n/index.js';
+import { createRenderer } from './web/render.js';
+import { serveAssets } from './web/static.js';
+import { publicDir } from './paths.js';
+import { requestContext } from './web/middleware/request-context.js';
+import { securityHeaders } from './web/middleware/security-headers.js';
+import { errorHandler } from './web/middleware/errors.js';
+import { csrfToken, type CsrfOptions } from './web/middleware/csrf.js';
+import { healthRoutes } from './web/health.js';
+import { interactionRoutes } from './web/interactions/index.js';
+
+export interface CreateLatchkeyOptions {
+  /** Complete configuration; default: read from `env`. */
+  config?: LatchkeyConfig;
+  /** Environment to read the configuration from (default process.env). */
+  env?: Environment;
+  /** Overrides applied on top of the environment. */
+  overrides?: Partial<LatchkeyConfig>;
+  logger?: Logger;
+  /** An open database to use instead of the configured one (it is not closed by close()). */
+  database?: Database;
+  /** 'server' (default) runs timers and shares the embedded database; 'cli' does neither. */
+  role?: 'server' | 'cli';
+}
+
+export interface Latchkey {
+  /** Koa app serving every Latchkey route at paths relative to the issuer's path. */
+  app: Koa;
+  /** Koa middleware for a host app: handles requests under the issuer's path, passes the rest on. */
+  middleware: Koa.Middleware;
+  /** The current oidc-provider instance (replaced when the signing keys change). */
+  readonly provider: Provider;
+  config: LatchkeyConfig;
+  services: LatchkeyServices;
+  clients: ClientService;
+  db: Database;
+  logger: Logger;
+  /** Re-reads the signing keys now (nodes also poll every LATCHKEY_KEY_REFRESH_INTERVAL seconds). */
+  reloadKeys(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Builds Latchkey: opens and migrates the database, loads keys and secrets, wires the provider and pages. */
+export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promise<Latchkey> {
+  const config = options.config ?? loadConfig(options.env ?? process.env, options.overrides);
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const role = options.role ?? 'server';
+
+  const opened = options.database
+    ? { db: options.database, close: async () => {}, description: 'provided by the caller' }
+    : await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, role, onError: (err) => logger.warn({ err: err.message }, 'database connection error') });
+  const { db } = opened;
+  try {
+    const applied = await migrate(db);
+    if (applied.length) logger.info({ applied }, 'database migrated');
+
+    let cookieKeys = config.cookieKeys;
+    let keyEncryptionKey = config.keyEncryptionKey;
+    if (!cookieKeys || !keyEncryptionKey) {
+      const dev = await loadOrCreateDevSecrets(config.dataDir);
+      if (role === 'server') logger.warn({ file: dev.file }, 'DEVELOPMENT SECRETS IN USE: set LATCHKEY_COOKIE_KEYS and LATCHKEY_KEY_ENCRYPTION_KEY for production');
+      cookieKeys ??= dev.cookieKeys;
+      keyEncryptionKey ??= dev.keyEncryptionKey;
+    }
+    const box = createSecretBox(keyEncryptionKey);
+    const services = await createServices({ config, db, box });
+    const createdKeys = await services.keys.ensureKeys();
+    if (createdKeys.length) logger.info({ kids: createdKeys }, 'signing keys created');
+
+    const i18n = createI18n();
+    const render = createRenderer({ i18n });
+    const pages = createProviderPages(render);
+    const Adapter = createPostgresAdapter(db, { sealClientSecret: box.seal, openClientSecret: box.open });
+    const clientQueries = createClientQueries(db);
+    const csrf: CsrfOptions = { key: cookieKeys[0]!, origin: new URL(config.issuer).origin, secure: config.issuer.startsWith('https://'), cookiePath: config.mountPath || '/' };
+
+    async function buildOidc() {
+      const provider = createOidcProvider({
+        config,
+        adapter: Adapter,
+        jwks: await services.keys.loadPrivateJwks(),
+        cookieKeys: cookieKeys!,
+        findAccount: (id) => services.accounts.findById(id),
+        consents: services.consents,
+        pages,
+      });
+      provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
+      provider.on('backchannel.error', (_ctx, err, clientId) => logger.warn({ err: err.message, clientId }, 'back-channel logout delivery failed'));
+      const routes = interactionRoutes({ provider, services, render, csrf }).routes();
+      const callback = provider.callback();
+      return { provider, routes, callback };
+    }
+
+    let oidc = await buildOidc();
+    let keysVersion = await services.keys.version();
+
+    const clientStore = Adapter('Client');
+    const clients = createClientService({
+      production: config.production,
+      store: {
+        find: async (id) => (await clientStore.find(id)) as Record<string, unknown> | undefined,
+        upsert: (id, metadata) => clientStore.upsert(id, metadata as never, 0),
+        destroy: async (id) => clientQueries.remove(id),
+        list: () => clientQueries.list(),
+      },
+      validate: async (metadata) => {
+        await oidc.provider.Client.validate(metadata as never);
+      },
+      issueInitialAccessToken: async (expiresIn) => {
+        const token = new oidc.provider.InitialAccessToken({ expiresIn, policies: ['latchkey-third-party'] });
+        return token.save();
+      },
+    });
+
+    const app = new Koa({ keys: cookieKeys, proxy: config.trustProxy });
+    app.silent = true;
+    app.use(requestContext({ logger, mountPath: config.mountPath, negotiateLocale: i18n.negotiate }));
+    app.use(securityHeaders({ hsts: config.issuer.startsWith('https://') }));
+    app.use(errorHandler(render));
+    app.use(healthRoutes(db));
+    app.use(serveAssets(publicDir));
+    app.use(csrfToken(csrf));
+    app.use(async function interactionPages(ctx, next) {
+      await oidc.routes(ctx as never, next);
+    });
+    app.use(async function openIdProvider(ctx) {
+      // oidc-provider answers everything else (discovery, JWKS, authorize, token, ...) on the same request.
+      ctx.respond = false;
+      await oidc.callback(ctx.req, ctx.res);
+    });
+
+    async function reloadKeys(): Promise<boolean> {
+      const version = await services.keys.version();
+      if (version === keysVersion) return false;
+      oidc = await buildOidc();
+      keysVersion = version;
+      logger.info('signing keys changed: provider reloaded');
+      return true;
+    }
+
+    const timers: NodeJS.Timeout[] = [];
+    if (role === 'server') {
+      timers.push(setInterval(() => {
+        reloadKeys().catch((err) => logger.warn({ err: (err as Error).message }, 'key refresh failed'));
+      }, config.keyRefreshSeconds * 1000));
+      if (config.purgeIntervalSeconds > 0) {
+        timers.push(setInterval(() => {
+          purgeExpired(db)
+            .then((n) => n > 0 && logger.info({ purged: n }, 'expired OIDC rows purged'))
+            .catch((err) => logger.warn({ err: (err as Error).message }, 'purge failed'));
+        }, config.purgeIntervalSeconds * 1000));
+      }
+      for (const t of timers) t.unref();
+    }
+
+    const prefix = config.mountPath;
+    const handle = app.callback();
+    const middleware: Koa.Middleware = async (ctx, next) => {
+      if (prefix && ctx.path !== prefix && !ctx.path.startsWith(`${prefix}/`)) return next();
+      const original = ctx.url;
+      ctx.url = ctx.url.slice(prefix.length) || '/';
+      try {
+        ctx.respond = false;
+        await handle(ctx.req, ctx.res);
+      } finally {
+        ctx.req.url = original;
+      }
+    };
+
+    let closed = false;
+    return {
+      app,
+      middleware,
+      get provider() {
+        return oidc.provider;
+      },
+      config,
+      services,
+      clients,
+      db,
+      logger,
+      reloadKeys,
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const t of timers) clearInterval(t);
+        await opened.close();
+      },
+    };
+  } catch (err) {
+    await opened.close().catch(() => {});
+    throw err;
+  }
+}

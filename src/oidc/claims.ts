@@ -1,0 +1,29 @@
+// Which claims each scope releases, and an account's claim values (OpenID Connect Core §5.4).
+import type { AccountClaims } from 'oidc-provider';
+import type { AccountRow } from '../queries/accounts.js';
+
+export const CLAIMS_BY_SCOPE = {
+  profile: ['name', 'given_name', 'family_name', 'locale', 'updated_at'],
+  email: ['email', 'email_verified'],
+  phone: ['phone_number', 'phone_number_verified'],
+  address: ['address'],
+} as const;
+
+/** The claim values of an account; oidc-provider filters them by the granted scopes and claims. */
+export function accountClaims(account: AccountRow): AccountClaims {
+  const claims: AccountClaims = {
+    sub: account.id,
+    email: account.email,
+    email_verified: account.email_verified,
+    updated_at: Math.floor(account.updated_at.getTime() / 1000),
+  };
+  if (account.name) claims.name = account.name;
+  if (account.given_name) claims.given_name = account.given_name;
+  if (account.family_name) claims.family_name = account.family_name;
+  if (account.locale) claims.locale = account.locale;
+  if (account.phone_number) {
+    claims.phone_number = account.phone_number;
+    claims.phone_number_verified = account.phone_number_verified;
+  }
+  return claims;
+}

@@ -1,0 +1,48 @@
+// The standalone server: createLatchkey() behind node:http, with graceful shutdown on SIGTERM/SIGINT.
+import http from 'node:http';
+import Koa from 'koa';
+import { createLatchkey, type CreateLatchkeyOptions, type Latchkey } from './app.js';
+
+export interface RunningServer {
+  latchkey: Latchkey;
+  server: http.Server;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts Latchkey on config.port; when the issuer has a path, serves it under that path. */
+export async function startServer(options: CreateLatchkeyOptions = {}): Promise<RunningServer> {
+  const latchkey = await createLatchkey({ ...options, role: 'server' });
+  const { config, logger } = latchkey;
+  let handler = latchkey.app.callback();
+  if (config.mountPath) {
+    const host = new Koa();
+    host.use(latchkey.middleware);
+    handler = host.callback();
+  }
+  const server = http.createServer(handler);
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ issuer: config.issuer, port }, 'Latchkey is listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 10_000).unref();
+      });
+      await latchkey.close();
+    })();
+    return stopping;
+  };
+  return { latchkey, server, url: `http://127.0.0.1:${port}`, stop };
+}

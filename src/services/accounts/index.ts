@@ -1,0 +1,119 @@
+// Accounts: creation, password authentication, blocking. Knows nothing of HTTP.
+import type { Database, Queryable } from '../../db/types.js';
+import { createAccountQueries, type AccountRow } from '../../queries/accounts.js';
+import type { AuditLog } from '../audit/index.js';
+import { AlreadyExists, InvalidInput, NotFound } from '../errors.js';
+import { isPlausibleEmail, normalizeEmail } from './email.js';
+import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './password.js';
+
+export { normalizeEmail } from './email.js';
+export type { AccountRow } from '../../queries/accounts.js';
+
+export const MIN_PASSWORD_LENGTH = 8;
+
+export interface AccountServiceDeps {
+  db: Database;
+  hasher: PasswordHasher;
+  audit: AuditLog;
+  /** Ends every session and revokes every grant and token of an account; returns how many were removed. */
+  revokeAccountArtifacts: (accountId: string, tx: Queryable) => Promise<number>;
+}
+
+export interface NewAccountInput {
+  email: string;
+  password?: string;
+  name?: string;
+  emailVerified?: boolean;
+  locale?: string;
+}
+
+/** Checks a new password against the basic policy (length limits); throws InvalidInput. */
+export function assertAcceptablePassword(password: string): void {
+  if ([...password].length < MIN_PASSWORD_LENGTH) throw new InvalidInput(`The password must have at least ${MIN_PASSWORD_LENGTH} characters.`, 'password');
+  if (password.length > MAX_PASSWORD_LENGTH) throw new InvalidInput(`The password must have at most ${MAX_PASSWORD_LENGTH} characters.`, 'password');
+}
+
+/** The account rules: one account per normalised email, Argon2id passwords, active or blocked. */
+export function createAccountService(deps: AccountServiceDeps) {
+  const { db, hasher, audit } = deps;
+  const accounts = createAccountQueries(db);
+
+  async function requireAccount(idOrEmail: string): Promise<AccountRow> {
+    const account = idOrEmail.includes('@')
+      ? await accounts.findByEmail(normalizeEmail(idOrEmail))
+      : await accounts.findById(idOrEmail);
+    if (!account) throw new NotFound(`No account with ${idOrEmail.includes('@') ? 'email' : 'id'} ${idOrEmail}.`);
+    return account;
+  }
+
+  return {
+    findById: (id: string) => accounts.findById(id),
+    findByEmail: (email: string) => accounts.findByEmail(normalizeEmail(email)),
+    requireAccount,
+    normalizeEmail,
+
+    /** Spends the time of one password verification without checking anything (for refusals). */
+    burnPasswordCheck: (password: string) => hasher.verifyDummy(password),
+
+    /** Creates an account; throws InvalidInput for a bad email or password, AlreadyExists for a taken email. */
+    async create(input: NewAccountInput): Promise<AccountRow> {
+      const email = normalizeEmail(input.email);
+      if (!isPlausibleEmail(email)) throw new InvalidInput(`"${input.email.trim()}" is not a valid email address.`, 'email');
+      if (input.password !== undefined) assertAcceptablePassword(input.password);
+      const passwordHash = input.password === undefined ? null : await hasher.hash(input.password);
+      return db.transaction(async (tx) => {
+        const account = await createAccountQueries(tx).insert({
+          email,
+          emailVerified: input.emailVerified ?? false,
+          passwordHash,
+          name: input.name?.trim() || null,
+          locale: input.locale ?? null,
+        });
+        if (!account) throw new AlreadyExists(`An account with the email ${email} already exists.`);
+        await audit.record({ accountId: account.id, type: 'account.created', data: { via: 'cli' } }, tx);
+        return account;
+      });
+    },
+
+    /**
+     * Checks an email and password. Unknown emails, accounts without a password and blocked accounts fail
+     * exactly like a wrong password and take the same time. Re-hashes when the parameters changed.
+     */
+    async authenticate(emailInput: string, password: string): Promise<AccountRow | undefined> {
+      const account = await accounts.findByEmail(normalizeEmail(emailInput));
+      if (!account?.password_hash) {
+        await hasher.verifyDummy(password);
+        return undefined;
+      }
+      const result = await hasher.verify(account.password_hash, password);
+      if (!result.valid || account.status !== 'active') return undefined;
+      if (result.needsRehash) {
+        await accounts.replacePasswordHash(account.id, account.password_hash, await hasher.hash(password));
+      }
+      return account;
+    },
+
+    /** Blocks an account: its sessions end and its grants and tokens are revoked at once. */
+    async block(idOrEmail: string, reason?: string): Promise<{ account: AccountRow; revoked: number }> {
+      const existing = await requireAccount(idOrEmail);
+      return db.transaction(async (tx) => {
+        const account = await createAccountQueries(tx).setStatus(existing.id, 'blocked');
+        if (!account) throw new NotFound(`No account with id ${existing.id}.`);
+        const revoked = await deps.revokeAccountArtifacts(account.id, tx);
+        await audit.record({ accountId: account.id, type: 'account.blocked', data: { reason: reason ?? null, revoked } }, tx);
+        return { account, revoked };
+      });
+    },
+
+    async unblock(idOrEmail: string): Promise<AccountRow> {
+      const existing = await requireAccount(idOrEmail);
+      return db.transaction(async (tx) => {
+        const account = await createAccountQueries(tx).setStatus(existing.id, 'active');
+        if (!account) throw new NotFound(`No account with id ${existing.id}.`);
+        await audit.record({ accountId: account.id, type: 'account.unblocked' }, tx);
+        return account;
+      });
+    },
+  };
+}
+export type AccountService = ReturnType<typeof createAccountService>;

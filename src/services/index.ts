@@ -1,0 +1,45 @@
+// The services context: built once at startup from the database and configuration, passed to the web
+// layer, the OIDC configuration and the CLI. No module-level singletons.
+import type { LatchkeyConfig } from '../config/index.js';
+import type { Database, Queryable } from '../db/types.js';
+import { createConsentQueries } from '../queries/consents.js';
+import { createOidcPayloadQueries } from '../queries/oidc-payloads.js';
+import { createAccountService } from './accounts/index.js';
+import { createPasswordHasher } from './accounts/password.js';
+import { createAuditLog } from './audit/index.js';
+import { createBruteForceGuard } from './brute-force/index.js';
+import { createKeyService } from './keys/index.js';
+import type { SecretBox } from './secrets/secret-box.js';
+
+export interface ServiceDeps {
+  config: LatchkeyConfig;
+  db: Database;
+  box: SecretBox;
+}
+
+/** Builds every domain service over one database. */
+export async function createServices(deps: ServiceDeps) {
+  const { config, db, box } = deps;
+  const audit = createAuditLog(db);
+  const hasher = await createPasswordHasher(config.passwordHashing);
+  const accounts = createAccountService({
+    db,
+    hasher,
+    audit,
+    revokeAccountArtifacts: (accountId: string, tx: Queryable) => createOidcPayloadQueries(tx).destroyByAccountId(accountId),
+  });
+  const consentQueries = createConsentQueries(db);
+  const consents = {
+    async grantedScopes(accountId: string, clientId: string) {
+      return (await consentQueries.find(accountId, clientId))?.scopes;
+    },
+    remember: (accountId: string, clientId: string, scopes: string[]) => consentQueries.grant(accountId, clientId, scopes),
+    forget: (accountId: string, clientId: string) => consentQueries.revoke(accountId, clientId),
+  };
+  // A retired key stays published as long as any token it signed may be checked.
+  const publishSeconds = Math.max(config.ttl.idTokenSeconds, config.ttl.accessTokenSeconds) + 300;
+  const keys = createKeyService({ db, box, publishSeconds });
+  const bruteForce = createBruteForceGuard({ db, config: config.bruteForce });
+  return { audit, hasher, accounts, consents, keys, bruteForce };
+}
+export type LatchkeyServices = Awaited<ReturnType<typeof createServices>>;

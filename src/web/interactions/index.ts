@@ -1,0 +1,42 @@
+// Routes of the unified login page inside an authorization: each step is a list of named middleware.
+import { Router } from '@koa/router';
+import type Provider from 'oidc-provider';
+import type { LatchkeyServices } from '../../services/index.js';
+import { parseForm } from '../middleware/form.js';
+import { verifyCsrf, type CsrfOptions } from '../middleware/csrf.js';
+import type { Renderer } from '../render.js';
+import { loadInteraction, type InteractionState } from './details.js';
+import { loginSubmission, renderLogin } from './login.js';
+import { consentSubmission, renderConsent } from './consent.js';
+
+export interface InteractionRoutesDeps {
+  provider: Provider;
+  services: LatchkeyServices;
+  render: Renderer;
+  csrf: CsrfOptions;
+}
+
+/** GET shows the step the interaction needs; POSTs submit login, consent, or abort. */
+export function interactionRoutes(deps: InteractionRoutesDeps) {
+  const { provider, services, render } = deps;
+  const router = new Router();
+  const csrf = verifyCsrf(deps.csrf);
+  const interaction = loadInteraction(provider);
+
+  router.get('/interaction/:uid', interaction, async function showStep(ctx) {
+    const state = ctx.state.interaction as InteractionState;
+    if (state.prompt === 'login') return renderLogin(render, ctx, state);
+    if (state.prompt === 'consent') return renderConsent(render, ctx, state, services);
+    // A prompt Latchkey has no page for: end the authorization with an error instead of hanging.
+    await provider.interactionFinished(ctx.req, ctx.res, { error: 'interaction_required', error_description: `unsupported prompt ${state.prompt}` }, { mergeWithLastSubmission: false });
+    ctx.respond = false;
+  });
+
+  router.post('/interaction/:uid/login', parseForm, csrf, interaction, loginSubmission({ provider, services, render }));
+  router.post('/interaction/:uid/confirm', parseForm, csrf, interaction, consentSubmission({ provider, services }));
+  router.post('/interaction/:uid/abort', parseForm, csrf, interaction, async function abort(ctx) {
+    await provider.interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
+    ctx.respond = false;
+  });
+  return router;
+}

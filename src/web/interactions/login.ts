@@ -1,0 +1,65 @@
+// The login step of an authorization: email + password, behind brute-force protection.
+// A wrong password, an unknown email and a locked account look and take the same (OWASP ASVS V2.2, V3.2).
+import type { Middleware } from 'koa';
+import type Provider from 'oidc-provider';
+import type { LatchkeyServices } from '../../services/index.js';
+import type { Renderer } from '../render.js';
+import { clientView, type InteractionState } from './details.js';
+
+const MAX_EMAIL_LENGTH = 320;
+
+/** Renders the login page for the interaction (optionally with the generic error). */
+export async function renderLogin(render: Renderer, ctx: Parameters<Middleware>[0], interaction: InteractionState, options: { email?: string; error?: boolean } = {}) {
+  const t = render.translator(ctx);
+  const base = `${ctx.state.mountPath}/interaction/${interaction.uid}`;
+  const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint.slice(0, MAX_EMAIL_LENGTH) : '';
+  render(ctx, 'login', {
+    client: clientView(interaction.client),
+    action: `${base}/login`,
+    abortAction: `${base}/abort`,
+    email: options.email ?? hint,
+    error: options.error ? t('login.error.invalid') : undefined,
+    firstTimeHint: false,
+  }, options.error ? 400 : 200);
+}
+
+/** POST /interaction/:uid/login: [csrf, parseForm, loadInteraction, throttle, authenticate, finish]. */
+export function loginSubmission(deps: { provider: Provider; services: LatchkeyServices; render: Renderer }): Middleware {
+  const { provider, services, render } = deps;
+  return async function authenticateAndFinish(ctx) {
+    const interaction = ctx.state.interaction as InteractionState;
+    if (interaction.prompt !== 'login') {
+      // The interaction moved on (e.g. double submit): show what it needs now.
+      ctx.redirect(`${ctx.state.mountPath}/interaction/${interaction.uid}`);
+      return;
+    }
+    const form = ctx.state.form as Record<string, string>;
+    const email = String(form.email ?? '').slice(0, MAX_EMAIL_LENGTH);
+    const password = String(form.password ?? '');
+    const key = services.accounts.normalizeEmail(email);
+    const audit = { ip: ctx.ip, userAgent: ctx.get('user-agent'), clientId: interaction.client.clientId };
+
+    const attempt = await services.bruteForce.begin(key, ctx.ip);
+    if (!attempt.allowed) {
+      // Same work as a real check, so the refusal cannot be told apart by timing.
+      await services.accounts.burnPasswordCheck(password);
+      await services.audit.record({ type: 'login.throttled', data: { email: key }, ...audit });
+      await renderLogin(render, ctx, interaction, { email, error: true });
+      return;
+    }
+    const account = await services.accounts.authenticate(email, password);
+    if (!account) {
+      await attempt.failed();
+      const known = await services.accounts.findByEmail(email);
+      await services.audit.record({ accountId: known?.id ?? null, type: 'login.failed', data: { email: key }, ...audit });
+      await renderLogin(render, ctx, interaction, { email, error: true });
+      return;
+    }
+    await attempt.succeeded();
+    await services.audit.record({ accountId: account.id, type: 'login.succeeded', ...audit });
+    await provider.interactionFinished(ctx.req, ctx.res, {
+      login: { accountId: account.id, amr: ['pwd'], remember: true },
+    }, { mergeWithLastSubmission: false });
+    ctx.respond = false;
+  };
+}

@@ -1,0 +1,42 @@
+// Gives every request an id (echoed as X-Request-Id), a CSP nonce and a locale, and logs one line
+// per request: method, path without query (queries carry codes and hints), status, duration.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from '../../log/logger.js';
+import { shareRequestState, type RequestState } from '../request-state.js';
+
+export interface RequestContextOptions {
+  logger: Logger;
+  mountPath: string;
+  negotiateLocale(candidates: { uiLocales?: string; cookie?: string; acceptLanguage?: string }): string;
+}
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+export const LOCALE_COOKIE = 'lk_locale';
+
+/** Sets ctx.state.{requestId, cspNonce, locale, mountPath, log} and logs the request when it ends. */
+export function requestContext(options: RequestContextOptions): Middleware {
+  return async function requestContextMiddleware(ctx, next) {
+    const started = process.hrtime.bigint();
+    const inbound = ctx.get('x-request-id');
+    const requestId = SAFE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
+    const uiLocales = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
+    const state: RequestState = {
+      requestId,
+      cspNonce: randomBytes(16).toString('base64'),
+      locale: options.negotiateLocale({ uiLocales, cookie: ctx.cookies.get(LOCALE_COOKIE), acceptLanguage: ctx.get('accept-language') }),
+      mountPath: options.mountPath,
+    };
+    Object.assign(ctx.state, state);
+    ctx.state.log = options.logger.child({ requestId });
+    shareRequestState(ctx.req, ctx.state as RequestState);
+    ctx.set('X-Request-Id', requestId);
+    try {
+      await next();
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
+      ctx.state.log[status >= 500 ? 'error' : 'info']({ method: ctx.method, path: ctx.path, status, ms: Math.round(ms * 10) / 10, ip: ctx.ip }, 'request');
+    }
+  };
+}
