@@ -2,6 +2,7 @@
 import Koa from 'koa';
 import type Provider from 'oidc-provider';
 import { createPostgresAdapter, purgeExpired } from '../adapters/postgres.js';
+import { purgeStaleThrottling } from './services/brute-force/index.js';
 import { loadConfig, type Environment, type LatchkeyConfig } from './config/index.js';
 import { loadOrCreateDevSecrets } from './config/dev-secrets.js';
 import { migrate, openDatabase, type Database } from './db/index.js';
@@ -12,6 +13,7 @@ import { createProviderPages } from './oidc/pages.js';
 import { createServices, type LatchkeyServices } from './services/index.js';
 import { createClientService, type ClientService } from './services/clients/index.js';
 import { createSecretBox } from './services/secrets/secret-box.js';
+import { createMailer, type Mailer } from './services/mail/index.js';
 import { createI18n } from './i18n/index.js';
 import { createRenderer } from './web/render.js';
 import { serveAssets } from './web/static.js';
@@ -47,6 +49,8 @@ export interface Latchkey {
   config: LatchkeyConfig;
   services: LatchkeyServices;
   clients: ClientService;
+  /** Delivers the mail outbox (started on server nodes). */
+  mailer: Mailer;
   db: Database;
   logger: Logger;
   /** Re-reads the signing keys now (nodes also poll every LATCHKEY_KEY_REFRESH_INTERVAL seconds). */
@@ -97,7 +101,9 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
         findAccount: (id) => services.accounts.findById(id),
         consents: services.consents,
         pages,
+        isTrustedBackchannelUri: (uri) => clientQueries.isOperatorBackchannelUri(uri),
       });
+      provider.use(pages.notFound);
       provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
       provider.on('backchannel.error', (_ctx, err, clientId) => logger.warn({ err: err.message, clientId }, 'back-channel logout delivery failed'));
       const routes = interactionRoutes({ provider, services, render, csrf }).routes();
@@ -140,6 +146,9 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     app.use(async function openIdProvider(ctx) {
       // oidc-provider answers everything else (discovery, JWKS, authorize, token, ...) on the same request.
       ctx.respond = false;
+      // oidc-provider builds its URLs from the part of req.originalUrl before req.url (Express's convention).
+      // Latchkey's paths are relative to the issuer's path, so that part is the mount path.
+      if (config.mountPath) (ctx.req as typeof ctx.req & { originalUrl?: string }).originalUrl = `${config.mountPath}${ctx.req.url}`;
       await oidc.callback(ctx.req, ctx.res);
     });
 
@@ -152,15 +161,17 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       return true;
     }
 
+    const mailer = createMailer({ db, config, logger, i18n });
     const timers: NodeJS.Timeout[] = [];
     if (role === 'server') {
+      mailer.start();
       timers.push(setInterval(() => {
         reloadKeys().catch((err) => logger.warn({ err: (err as Error).message }, 'key refresh failed'));
       }, config.keyRefreshSeconds * 1000));
       if (config.purgeIntervalSeconds > 0) {
         timers.push(setInterval(() => {
-          purgeExpired(db)
-            .then((n) => n > 0 && logger.info({ purged: n }, 'expired OIDC rows purged'))
+          Promise.all([purgeExpired(db), purgeStaleThrottling(db, new Date())])
+            .then(([n]) => n > 0 && logger.info({ purged: n }, 'expired OIDC rows purged'))
             .catch((err) => logger.warn({ err: (err as Error).message }, 'purge failed'));
         }, config.purgeIntervalSeconds * 1000));
       }
@@ -191,6 +202,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       config,
       services,
       clients,
+      mailer,
       db,
       logger,
       reloadKeys,
@@ -198,6 +210,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
         if (closed) return;
         closed = true;
         for (const t of timers) clearInterval(t);
+        await mailer.stop();
         await opened.close();
       },
     };

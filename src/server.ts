@@ -3,6 +3,11 @@ import http from 'node:http';
 import Koa from 'koa';
 import { createLatchkey, type CreateLatchkeyOptions, type Latchkey } from './app.js';
 
+/** The configured address cannot be listened on (port taken, privileged, unknown host); the message says which. */
+export class PortUnavailable extends Error {
+  override name = 'PortUnavailable';
+}
+
 export interface RunningServer {
   latchkey: Latchkey;
   server: http.Server;
@@ -24,10 +29,19 @@ export async function startServer(options: CreateLatchkeyOptions = {}): Promise<
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    await latchkey.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new PortUnavailable(`Cannot listen on ${config.host}:${config.port} (PORT, HOST): ${code === 'EADDRINUSE' ? 'another process is using it' : code === 'EACCES' ? 'permission denied' : 'no such address on this machine'}.`);
+    }
+    throw err;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ issuer: config.issuer, port }, 'Latchkey is listening');

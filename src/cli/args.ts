@@ -10,7 +10,12 @@ export function parse<T extends Options>(argv: string[], options: T, usage: stri
   try {
     return parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.replace(/\. To specify a positional argument.*$/, '')}\n\nUsage: ${usage}`);
+    const message = (err as Error).message.replace(/\. To specify a positional argument.*$/, '');
+    // Ids may start with '-' (e.g. client ids minted elsewhere); parseArgs reads `-Sx0` as the options -S -x -0.
+    const option = /^Unknown option '(-[^-][^']*)'/.exec(message)?.[1];
+    const unknown = option ? argv.find((arg) => arg.startsWith(option) && !arg.startsWith('--')) : undefined;
+    const hint = unknown ? `\nIf ${unknown} is an id rather than an option, put -- before it: latchkey ... -- ${unknown}` : '';
+    throw new UsageError(`${message}${hint}\n\nUsage: ${usage}`);
   }
 }
 

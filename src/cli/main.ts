@@ -2,11 +2,11 @@
 // Works whether or not the server is running (the embedded database is shared through the server).
 import { ConfigError, loadConfig } from '../config/index.js';
 import { EmbeddedDatabaseBusy, migrate, openDatabase } from '../db/index.js';
-import { DatabaseUnavailable } from '../db/errors.js';
+import { DatabaseUnavailable, pgErrorCode } from '../db/errors.js';
 import { LatchkeyError } from '../services/errors.js';
 import { createLatchkey, type Latchkey } from '../app.js';
 import { createLogger } from '../log/logger.js';
-import { startServer } from '../server.js';
+import { PortUnavailable, startServer } from '../server.js';
 import { clientsCommand, clientsUsage } from './commands/clients.js';
 import { usersCommand, usersUsage } from './commands/users.js';
 import { keysCommand, keysUsage } from './commands/keys.js';
@@ -34,6 +34,11 @@ export async function runCli(argv: string[]): Promise<number> {
     return instance;
   };
   try {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      const commandUsage: Record<string, string> = { clients: clientsUsage, users: usersUsage, keys: keysUsage };
+      process.stdout.write(`${command && commandUsage[command] ? `Usage: ${commandUsage[command]}` : usage}\n`);
+      return 0;
+    }
     switch (command) {
       case 'start': {
         const running = await startServer();
@@ -67,12 +72,12 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'keys':
         await keysCommand(sub, rest, latchkey, out);
         return 0;
-      case undefined:
       case 'help':
-      case '--help':
-      case '-h':
         process.stdout.write(`${usage}\n`);
-        return command === undefined ? 2 : 0;
+        return 0;
+      case undefined:
+        process.stderr.write(`${usage}\n`);
+        return 2;
       default:
         throw new UsageError(`Unknown command ${command}.\n\n${usage}`);
     }
@@ -83,13 +88,22 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
+/** The PostgreSQL server answered but refused the connection: no such database (3D000) or login refused (class 28). */
+function connectionRefusedByServer(err: unknown): boolean {
+  const code = pgErrorCode(err);
+  return code === '3D000' || /^28[0-9A-Z]{3}$/.test(code ?? '');
+}
+
 function reportError(err: unknown, json: boolean): number {
   const usageError = err instanceof UsageError;
-  const known = usageError || err instanceof ConfigError || err instanceof EmbeddedDatabaseBusy || (err instanceof LatchkeyError && err.expose);
+  const refused = connectionRefusedByServer(err);
+  const known = usageError || err instanceof ConfigError || err instanceof EmbeddedDatabaseBusy || err instanceof PortUnavailable || (err instanceof LatchkeyError && err.expose);
   const message = err instanceof DatabaseUnavailable
     ? 'Cannot reach the database. Check DATABASE_URL and that the server is running.'
+    : refused ? `Cannot connect to the database named by DATABASE_URL: ${(err as Error).message}.`
     : known ? (err as Error).message : `Unexpected error: ${(err as Error)?.message ?? String(err)}`;
-  const code = err instanceof LatchkeyError ? err.code : usageError ? 'usage' : err instanceof DatabaseUnavailable ? 'temporarily_unavailable' : 'error';
+  const code = err instanceof LatchkeyError ? err.code : usageError ? 'usage' : err instanceof ConfigError ? 'config_error'
+    : err instanceof DatabaseUnavailable || refused ? 'temporarily_unavailable' : 'error';
   if (json) process.stderr.write(`${JSON.stringify({ error: code, error_description: message })}\n`);
   else process.stderr.write(`latchkey: ${message}\n`);
   return usageError ? 2 : 1;

@@ -27,6 +27,15 @@ export interface BruteForceConfig {
   ipWindowSeconds: number;
 }
 
+/** Mail outbox delivery (src/services/mail): retries with exponential backoff, then a dead letter for staff. */
+export interface MailDeliveryConfig {
+  maxAttempts: number; // delivery attempts before a mail is dead (the default rides out an SMTP outage of about an hour)
+  retryBaseSeconds: number; // wait after the first failed attempt, doubled after each further one (±20 % jitter)
+  retryMaxSeconds: number; // longest wait between two attempts
+  pollIntervalSeconds: number; // how often each node looks for due mail
+  leaseSeconds: number; // how long a node holds a claimed mail; one delivery attempt is cut off well before
+}
+
 export interface LatchkeyConfig {
   production: boolean;
   port: number;
@@ -39,6 +48,7 @@ export interface LatchkeyConfig {
   mailDir: string;
   smtpUrl: string | undefined;
   mailFrom: string;
+  mail: MailDeliveryConfig;
   /** Cookie signing keys, newest first. Undefined in development: generated and persisted in dataDir. */
   cookieKeys: string[] | undefined;
   /** 32-byte key (hex or base64) that encrypts private signing keys at rest. Undefined in development. */
@@ -76,6 +86,11 @@ const envSchema = z.object({
   LATCHKEY_MAIL_DIR: z.string().default('./var/mail'),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://').optional(),
   MAIL_FROM: z.string().default('Latchkey <no-reply@localhost>'),
+  LATCHKEY_MAIL_MAX_ATTEMPTS: intFrom('LATCHKEY_MAIL_MAX_ATTEMPTS', 1, 100).default(10),
+  LATCHKEY_MAIL_RETRY_BASE: intFrom('LATCHKEY_MAIL_RETRY_BASE', 1, 3600).default(10),
+  LATCHKEY_MAIL_RETRY_MAX: intFrom('LATCHKEY_MAIL_RETRY_MAX', 1, 86400).default(1800),
+  LATCHKEY_MAIL_POLL_INTERVAL: intFrom('LATCHKEY_MAIL_POLL_INTERVAL', 1, 3600).default(5),
+  LATCHKEY_MAIL_LEASE: intFrom('LATCHKEY_MAIL_LEASE', 30, 3600).default(300),
   LATCHKEY_COOKIE_KEYS: z.string().optional(),
   LATCHKEY_KEY_ENCRYPTION_KEY: z.string().optional(),
   LATCHKEY_TRUST_PROXY: z.enum(['true', 'false', '1', '0']).optional(),
@@ -139,6 +154,13 @@ export function loadConfig(env: Environment = process.env, overrides: Partial<La
     mailDir: path.resolve(e.LATCHKEY_MAIL_DIR),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    mail: {
+      maxAttempts: e.LATCHKEY_MAIL_MAX_ATTEMPTS,
+      retryBaseSeconds: e.LATCHKEY_MAIL_RETRY_BASE,
+      retryMaxSeconds: e.LATCHKEY_MAIL_RETRY_MAX,
+      pollIntervalSeconds: e.LATCHKEY_MAIL_POLL_INTERVAL,
+      leaseSeconds: e.LATCHKEY_MAIL_LEASE,
+    },
     cookieKeys: e.LATCHKEY_COOKIE_KEYS ? parseCookieKeys(e.LATCHKEY_COOKIE_KEYS) : undefined,
     keyEncryptionKey: e.LATCHKEY_KEY_ENCRYPTION_KEY ? parseKeyEncryptionKey(e.LATCHKEY_KEY_ENCRYPTION_KEY) : undefined,
     passwordHashing: {
@@ -170,6 +192,9 @@ export function loadConfig(env: Environment = process.env, overrides: Partial<La
     keyRefreshSeconds: e.LATCHKEY_KEY_REFRESH_INTERVAL,
     ...overrides,
   };
+  if (config.mail.retryMaxSeconds < config.mail.retryBaseSeconds) {
+    throw new ConfigError('LATCHKEY_MAIL_RETRY_MAX must be at least LATCHKEY_MAIL_RETRY_BASE');
+  }
   if (config.production) assertProductionReady(config);
   return config;
 }

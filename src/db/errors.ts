@@ -22,10 +22,12 @@ const connectionErrorCodes = new Set([
 
 /** True when err means the database is unreachable (not a bad query). */
 export function isConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
+  // Duck-typed, not `instanceof Error`: socket errors are created by Node's core modules, which may live in
+  // another realm (vm contexts, test runners) than this module's Error.
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && connectionErrorCodes.has(code)) return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end/i.test(err.message);
+  return typeof message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end/i.test(message);
 }
 
 /** Rethrows connection failures as DatabaseUnavailable, everything else unchanged. */

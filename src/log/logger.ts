@@ -8,9 +8,11 @@ const redactPaths = [
   'password', '*.password', 'newPassword', '*.newPassword', 'currentPassword', '*.currentPassword',
   'client_secret', '*.client_secret', 'clientSecret', '*.clientSecret',
   'token', '*.token', 'access_token', '*.access_token', 'refresh_token', '*.refresh_token', 'id_token', '*.id_token',
-  'code', '*.code', 'code_verifier', '*.code_verifier', 'secret', '*.secret',
+  'code_verifier', '*.code_verifier', 'secret', '*.secret',
   'authorization', '*.authorization', 'cookie', '*.cookie', 'headers.authorization', 'headers.cookie',
   'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]',
+  // Database errors carry the failed statement's parameters and, for key violations, the key's values.
+  'err.params', 'err.detail', 'err.reason.params', 'err.reason.detail', 'err.cause.params', 'err.cause.detail',
   'databaseUrl', '*.databaseUrl', 'smtpUrl', '*.smtpUrl', 'cookieKeys', '*.cookieKeys', 'keyEncryptionKey', '*.keyEncryptionKey',
 ];
 

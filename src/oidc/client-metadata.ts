@@ -4,7 +4,9 @@ import { errors } from 'oidc-provider';
 import { redirectUriProblem, type ClientType, CLIENT_TYPES } from '../services/clients/redirect-uris.js';
 
 /** Extra client metadata properties oidc-provider accepts and stores. */
-export const EXTRA_CLIENT_PROPERTIES = ['latchkey_type', 'first_party', 'require_pkce', 'require_customer_link'] as const;
+// registered_by: 'operator' (CLI, admin) or 'dynamic' (RFC 7591). Only operator-registered clients are
+// trusted with first-party status and with back-channel logout URIs on private networks.
+export const EXTRA_CLIENT_PROPERTIES = ['latchkey_type', 'first_party', 'require_pkce', 'require_customer_link', 'registered_by'] as const;
 
 export interface ClientMetadataInput {
   name: string;
@@ -25,6 +27,7 @@ export function clientMetadataFor(input: ClientMetadataInput): Record<string, un
   const base: Record<string, unknown> = {
     client_name: input.name,
     latchkey_type: input.type,
+    registered_by: 'operator',
     first_party: input.firstParty ?? false,
     require_customer_link: input.requireCustomerLink ?? false,
     ...(input.logoUri ? { logo_uri: input.logoUri } : {}),
@@ -71,11 +74,25 @@ export function createClientMetadataValidator(production: boolean) {
           const problem = redirectUriProblem(uri, type, production);
           if (problem) throw new errors.InvalidRedirectUri(problem);
         }
+        // Logout URIs follow the same rules as redirect URIs (RFC 9700 §2.1 applies to every URI a browser is sent to).
+        for (const uri of (metadata.post_logout_redirect_uris as string[] | undefined) ?? []) {
+          const problem = redirectUriProblem(uri, type === 'service' ? 'web' : type, production);
+          if (problem) throw new errors.InvalidClientMetadata(`post_logout_redirect_uris: ${problem}`);
+        }
+        if (typeof metadata.backchannel_logout_uri === 'string') {
+          // Server-to-server: https, or http on loopback outside production.
+          const problem = redirectUriProblem(metadata.backchannel_logout_uri, 'web', production);
+          if (problem) throw new errors.InvalidClientMetadata(`backchannel_logout_uri: ${problem}`);
+        }
         if (type !== 'web' && type !== 'service' && metadata.token_endpoint_auth_method !== 'none') {
           throw new errors.InvalidClientMetadata(`${type} clients are public: token_endpoint_auth_method must be none`);
         }
         break;
       }
+      case 'registered_by':
+        if (value !== undefined && value !== 'operator' && value !== 'dynamic') throw new errors.InvalidClientMetadata("registered_by must be 'operator' or 'dynamic'");
+        if (value === undefined) metadata.registered_by = 'dynamic';
+        break;
       case 'first_party':
       case 'require_customer_link':
         if (value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata(`${key} must be a boolean`);

@@ -12,18 +12,18 @@ export function createGrantLoader(consents: ConsentStore) {
   return async function loadExistingGrant(ctx: KoaContextWithOIDC) {
     const { client, session, provider, params } = ctx.oidc;
     if (!client || !session?.accountId) return undefined;
-    const grantId = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
-    if (grantId) {
-      const existing = await provider.Grant.find(grantId);
-      if (existing) return existing;
-    }
     const requested = String(params?.scope ?? 'openid').split(' ').filter(Boolean);
     const firstParty = (client as unknown as { first_party?: boolean }).first_party === true;
+    const grantId = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
+    const existing = grantId ? await provider.Grant.find(grantId) : undefined;
+    // A third-party client's grant holds what the person agreed to; whatever else it asks for goes to the consent page.
+    if (existing && !firstParty) return existing;
     const remembered = firstParty ? undefined : await consents.grantedScopes(session.accountId, client.clientId);
     if (!firstParty && !remembered) return undefined;
-    const grant = new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-    // First-party: everything the client may ask for. Remembered: only what was granted before;
-    // anything new makes oidc-provider show the consent page again for the missing scopes.
+    const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+    // First-party: everything the client asks for, also beyond the session's earlier grant (so prompt=none
+    // works for a wider scope). Remembered: only what was granted before; anything new makes oidc-provider
+    // show the consent page again for the missing scopes.
     const allowed = firstParty ? requested : requested.filter((s) => remembered!.includes(s));
     if (allowed.length > 0) grant.addOIDCScope(allowed.join(' '));
     const claims = ctx.oidc.claims;

@@ -6,6 +6,7 @@ import Provider, { interactionPolicy, type Configuration, type KoaContextWithOID
 import type { LatchkeyConfig } from '../config/index.js';
 import type { AccountRow } from '../queries/accounts.js';
 import { createClientMetadataValidator, EXTRA_CLIENT_PROPERTIES } from './client-metadata.js';
+import { newClientId } from '../services/clients/index.js';
 import { accountClaims, CLAIMS_BY_SCOPE } from './claims.js';
 import { createGrantLoader, type ConsentStore } from './consent.js';
 import type { ProviderPages } from './pages.js';
@@ -18,7 +19,11 @@ export interface OidcProviderDeps {
   findAccount(id: string): Promise<AccountRow | undefined>;
   consents: ConsentStore;
   pages: ProviderPages;
+  /** True for a back-channel logout URI of an operator-registered client (may be on a private network). */
+  isTrustedBackchannelUri(uri: string): Promise<boolean>;
 }
+
+const operatorRegistered = (client: unknown) => (client as { registered_by?: string }).registered_by === 'operator';
 
 /** Builds the oidc-provider instance for the configured issuer. */
 export function createOidcProvider(deps: OidcProviderDeps): Provider {
@@ -31,7 +36,8 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
     jwks: deps.jwks as Configuration['jwks'],
     cookies: {
       keys: deps.cookieKeys,
-      long: cookieOptions,
+      // The session cookie stays under the issuer's path, so a host app embedding Latchkey never receives it.
+      long: { ...cookieOptions, path: config.mountPath || '/' },
       short: cookieOptions,
       names: { session: 'lk_session', interaction: 'lk_interaction', resume: 'lk_resume' },
     },
@@ -70,7 +76,13 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
     },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Confidential clients may introspect their own tokens; operator-registered ones (resource servers
+        // of the company) any token. Dynamically registered clients learn nothing about others' tokens.
+        allowedPolicy: (_ctx, client, token) => client.clientAuthMethod !== 'none' && (token.clientId === client.clientId || operatorRegistered(client)),
+      },
+      // Default policy: a client revokes only its own tokens (RFC 7009 §2.1).
       revocation: { enabled: true },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
@@ -78,10 +90,12 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
       registration: {
         enabled: true,
         initialAccessToken: true,
+        idFactory: () => newClientId(),
         // Dynamically registered clients are always third-party: they get the consent page.
         policies: {
           'latchkey-third-party': (_ctx, properties) => {
             properties.first_party = false;
+            properties.registered_by = 'dynamic';
           },
         },
       },
@@ -119,6 +133,14 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
       Grant: config.ttl.grantSeconds,
     },
     allowOmittingSingleRegisteredRedirectUri: false,
+    // oidc-provider refuses outgoing requests to loopback and private addresses (SSRF protection). Sibling
+    // apps inside the company network register back-channel logout URIs there, so for the exact URIs of
+    // operator-registered clients that protection is lifted; everything else keeps it.
+    fetch: async (url, options) => {
+      const init = options as RequestInit & { dispatcher?: unknown };
+      if (init.dispatcher && (await deps.isTrustedBackchannelUri(String(url)))) delete init.dispatcher;
+      return globalThis.fetch(url, init);
+    },
   };
 
   const provider = new Provider(config.issuer, configuration);

@@ -47,6 +47,15 @@ export function createClientQueries(db: Queryable) {
       const { rowCount } = await db.query('DELETE FROM clients WHERE client_id = $1', [clientId]);
       return rowCount > 0;
     },
+    /** True when an operator-registered client has exactly this back-channel logout URI. */
+    async isOperatorBackchannelUri(uri: string): Promise<boolean> {
+      if (!representable(uri)) return false;
+      const { rows } = await db.query(
+        `SELECT 1 FROM clients WHERE metadata->>'backchannel_logout_uri' = $1 AND metadata->>'registered_by' = 'operator' LIMIT 1`,
+        [uri],
+      );
+      return rows.length > 0;
+    },
     /** Every client, oldest first. */
     async list(): Promise<StoredClient[]> {
       const { rows } = await db.query(`SELECT ${COLUMNS} FROM clients ORDER BY created_at, client_id`);

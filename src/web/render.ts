@@ -44,6 +44,8 @@ export interface LogoutPageLocals {
   /** Raw HTML from oidc-provider's logoutSource: `<form id="op.logoutForm" method="post">` with its xsrf input. */
   form: string;
   clientName?: string | undefined;
+  /** No question to ask (a valid id_token_hint for the signed-in account): the page submits the logout itself. */
+  automatic?: boolean;
 }
 
 export interface LoggedOutPageLocals {

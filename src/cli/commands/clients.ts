@@ -14,14 +14,20 @@ export const clientsUsage = `latchkey clients create --name NAME --redirect-uri 
        latchkey clients rotate-secret CLIENT_ID [--json]
        latchkey clients initial-access-token [--expires-in SECONDS] [--json]`;
 
+/** A client as the CLI prints it: snake_case names, as in RFC 7591 metadata and the human table. */
+function view(c: ClientSummary) {
+  return {
+    client_id: c.clientId, name: c.name, type: c.type, first_party: c.firstParty,
+    redirect_uris: c.redirectUris, post_logout_redirect_uris: c.postLogoutRedirectUris,
+    backchannel_logout_uri: c.backchannelLogoutUri ?? null, grant_types: c.grantTypes,
+    token_endpoint_auth_method: c.tokenEndpointAuthMethod, require_pkce: c.requirePkce,
+    require_customer_link: c.requireCustomerLink, registered_by: c.registeredBy,
+    ...(c.createdAt ? { created_at: c.createdAt.toISOString() } : {}),
+  };
+}
+
 function describe(c: ClientSummary): string[] {
-  return table([
-    ['client_id', c.clientId], ['name', c.name], ['type', c.type], ['first_party', c.firstParty],
-    ['redirect_uris', c.redirectUris], ['post_logout_redirect_uris', c.postLogoutRedirectUris],
-    ['backchannel_logout_uri', c.backchannelLogoutUri], ['grant_types', c.grantTypes],
-    ['token_endpoint_auth_method', c.tokenEndpointAuthMethod], ['require_pkce', c.requirePkce],
-    ['require_customer_link', c.requireCustomerLink],
-  ]);
+  return table(Object.entries(view(c)));
 }
 
 function oneId(positionals: string[], sub: string): string {
@@ -43,6 +49,7 @@ export async function clientsCommand(sub: string | undefined, argv: string[], la
       if (!values.name) throw new UsageError(`--name is required.\n\nUsage: ${clientsUsage}`);
       const type = (values.type ?? 'web') as ClientType;
       if (!CLIENT_TYPES.includes(type)) throw new UsageError(`--type must be one of ${CLIENT_TYPES.join(', ')} (got ${values.type}).`);
+      if (type !== 'service' && !values['redirect-uri']?.length) throw new UsageError(`A ${type} client needs at least one --redirect-uri.\n\nUsage: ${clientsUsage}`);
       if (values['pkce-optional'] && type !== 'web') throw new UsageError('--pkce-optional applies to web (confidential) clients only; public clients always use PKCE.');
       const lk = await latchkey();
       const { client, clientSecret } = await lk.clients.create({
@@ -56,20 +63,21 @@ export async function clientsCommand(sub: string | undefined, argv: string[], la
         requirePkce: !values['pkce-optional'],
         logoUri: values['logo-uri'],
       });
-      out.result({ ...client, ...(clientSecret ? { client_secret: clientSecret } : {}), client_id: client.clientId },
+      out.result({ ...view(client), ...(clientSecret ? { client_secret: clientSecret } : {}) },
         [...describe(client), ...(clientSecret ? ['', `client_secret  ${clientSecret}`, '(shown once: store it now)'] : [])]);
       return;
     }
     case 'list': {
       parse(argv, {}, clientsUsage);
       const clients = await (await latchkey()).clients.list();
-      out.result(clients, clients.length ? clients.map((c) => `${c.clientId}  ${c.type.padEnd(7)}  ${c.name}`) : 'No clients yet. Create one with `latchkey clients create`.');
+      out.result(clients.map(view), clients.length ? clients.map((c) => `${c.clientId}  ${c.type.padEnd(7)}  ${c.name}`) : 'No clients yet. Create one with `latchkey clients create`.');
       return;
     }
     case 'show': {
       const { positionals } = parse(argv, {}, clientsUsage);
-      const client = await (await latchkey()).clients.show(oneId(positionals, 'show'));
-      out.result(client, describe(client));
+      const id = oneId(positionals, 'show');
+      const client = await (await latchkey()).clients.show(id);
+      out.result(view(client), describe(client));
       return;
     }
     case 'delete': {
@@ -81,7 +89,8 @@ export async function clientsCommand(sub: string | undefined, argv: string[], la
     }
     case 'rotate-secret': {
       const { positionals } = parse(argv, {}, clientsUsage);
-      const { client, clientSecret } = await (await latchkey()).clients.rotateSecret(oneId(positionals, 'rotate-secret'));
+      const id = oneId(positionals, 'rotate-secret');
+      const { client, clientSecret } = await (await latchkey()).clients.rotateSecret(id);
       out.result({ client_id: client.clientId, client_secret: clientSecret }, [`client_id      ${client.clientId}`, `client_secret  ${clientSecret}`, '(shown once: the previous secret no longer works)']);
       return;
     }

@@ -28,7 +28,8 @@ export async function usersCommand(sub: string | undefined, argv: string[], latc
   switch (sub) {
     case 'create': {
       const { values, positionals } = parse(argv, { email: { type: 'string' }, 'password-stdin': { type: 'boolean' }, name: { type: 'string' }, verified: { type: 'boolean' } }, usersUsage);
-      if (positionals.length) throw new UsageError(`Unexpected argument ${positionals[0]}. Passwords are read from standard input with --password-stdin, never from the command line.`);
+      // Not echoed: a stray argument here is most likely a password typed on the command line.
+      if (positionals.length) throw new UsageError('Unexpected argument. Passwords are read from standard input with --password-stdin, never from the command line.');
       if (!values.email) throw new UsageError(`--email is required.\n\nUsage: ${usersUsage}`);
       const password = values['password-stdin'] ? await readStdin() : undefined;
       const lk = await latchkey();
@@ -38,19 +39,22 @@ export async function usersCommand(sub: string | undefined, argv: string[], latc
     }
     case 'show': {
       const { positionals } = parse(argv, {}, usersUsage);
-      const account = await (await latchkey()).services.accounts.requireAccount(oneUser(positionals, 'show'));
+      const idOrEmail = oneUser(positionals, 'show');
+      const account = await (await latchkey()).services.accounts.requireAccount(idOrEmail);
       out.result(view(account), human(account));
       return;
     }
     case 'block': {
       const { values, positionals } = parse(argv, { reason: { type: 'string' } }, usersUsage);
-      const { account, revoked } = await (await latchkey()).services.accounts.block(oneUser(positionals, 'block'), values.reason);
+      const idOrEmail = oneUser(positionals, 'block');
+      const { account, revoked } = await (await latchkey()).services.accounts.block(idOrEmail, values.reason);
       out.result({ ...view(account), revoked }, `Account ${account.email} blocked; ${revoked} session(s), grant(s) and token(s) revoked.`);
       return;
     }
     case 'unblock': {
       const { positionals } = parse(argv, {}, usersUsage);
-      const account = await (await latchkey()).services.accounts.unblock(oneUser(positionals, 'unblock'));
+      const idOrEmail = oneUser(positionals, 'unblock');
+      const account = await (await latchkey()).services.accounts.unblock(idOrEmail);
       out.result(view(account), `Account ${account.email} unblocked.`);
       return;
     }

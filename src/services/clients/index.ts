@@ -36,6 +36,8 @@ export interface ClientSummary {
   grantTypes: string[];
   tokenEndpointAuthMethod: string;
   requirePkce: boolean;
+  /** 'operator' (CLI) or 'dynamic' (RFC 7591). */
+  registeredBy: 'operator' | 'dynamic';
   createdAt?: Date;
 }
 
@@ -53,11 +55,18 @@ function summarize(clientId: string, m: Record<string, unknown>, createdAt?: Dat
     grantTypes: strings(m.grant_types),
     tokenEndpointAuthMethod: String(m.token_endpoint_auth_method ?? 'client_secret_basic'),
     requirePkce: m.require_pkce !== false,
+    registeredBy: m.registered_by === 'operator' ? 'operator' : 'dynamic',
     ...(createdAt ? { createdAt } : {}),
   };
 }
 
-const newClientId = () => randomBytes(16).toString('base64url');
+/** A new client_id: 128 random bits, base64url, never starting with '-' (which a command line would take for an option). */
+export function newClientId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
 const newSecret = () => randomBytes(32).toString('base64url');
 
 /** Client registration and management rules. */

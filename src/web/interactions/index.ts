@@ -7,7 +7,7 @@ import { verifyCsrf, type CsrfOptions } from '../middleware/csrf.js';
 import type { Renderer } from '../render.js';
 import { loadInteraction, type InteractionState } from './details.js';
 import { loginSubmission, renderLogin } from './login.js';
-import { consentSubmission, renderConsent } from './consent.js';
+import { consentIsImplied, consentSubmission, grantConsent, renderConsent } from './consent.js';
 
 export interface InteractionRoutesDeps {
   provider: Provider;
@@ -26,6 +26,9 @@ export function interactionRoutes(deps: InteractionRoutesDeps) {
   router.get('/interaction/:uid', interaction, async function showStep(ctx) {
     const state = ctx.state.interaction as InteractionState;
     if (state.prompt === 'login') return renderLogin(render, ctx, state);
+    if (state.prompt === 'consent' && state.accountId && consentIsImplied(state)) {
+      return grantConsent({ provider, services }, ctx, { ...state, accountId: state.accountId }, 'implied');
+    }
     if (state.prompt === 'consent') return renderConsent(render, ctx, state, services);
     // A prompt Latchkey has no page for: end the authorization with an error instead of hanging.
     await provider.interactionFinished(ctx.req, ctx.res, { error: 'interaction_required', error_description: `unsupported prompt ${state.prompt}` }, { mergeWithLastSubmission: false });

@@ -23,6 +23,10 @@ function tokenFor(key: string, secret: string): string {
 /** Ensures the browser has a CSRF secret and exposes the matching token as ctx.state.csrfToken. */
 export function csrfToken(options: CsrfOptions): Middleware {
   return async function csrfTokenMiddleware(ctx, next) {
+    // A Secure cookie cannot be set on a plain-http request (an https issuer reached directly, or behind a
+    // proxy that is not trusted): such requests get no token, so their form posts are refused, instead
+    // of every endpoint failing with a 500.
+    if (options.secure && !ctx.secure) return next();
     let secret = ctx.cookies.get(COOKIE, { signed: true });
     if (!secret || !/^[A-Za-z0-9_-]{43}$/.test(secret)) {
       secret = randomBytes(32).toString('base64url');

@@ -1,23 +1,65 @@
 // Parses application/x-www-form-urlencoded bodies of Latchkey's own forms into ctx.state.form,
-// with a size limit. oidc-provider parses its own endpoints' bodies.
+// with a size limit (OWASP ASVS 13.1.x: bounded input) and no NUL characters (PostgreSQL text cannot
+// hold them; no legitimate form value contains one). oidc-provider parses its own endpoints' bodies.
+import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
 import { BadRequest, PayloadTooLarge } from '../errors.js';
 
 const LIMIT_BYTES = 64 * 1024;
 
-/** Reads the request body as a form; rejects other content types and oversized bodies. */
+/**
+ * Reads the whole body, refusing more than limit bytes. An oversized body is left unread rather than
+ * destroyed, so the connection stays usable for the 413 answer (Node discards the rest).
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new PayloadTooLarge('The form is too large.'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    function onData(chunk: Buffer) {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        reject(new PayloadTooLarge('The form is too large.'));
+        return;
+      }
+      chunks.push(chunk);
+    }
+    function onEnd() {
+      cleanup();
+      resolve(Buffer.concat(chunks));
+    }
+    function onError() {
+      cleanup();
+      reject(new BadRequest('The form could not be read.'));
+    }
+    function onClose() {
+      onError(); // closed before the end of the body: the client went away
+    }
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/** Reads the request body as a form; rejects other content types, oversized bodies and NUL characters. */
 export const parseForm: Middleware = async function parseForm(ctx, next) {
   if (!ctx.is('application/x-www-form-urlencoded')) throw new BadRequest('Expected a form submission.');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > LIMIT_BYTES) throw new PayloadTooLarge('The form is too large.');
-    chunks.push(chunk as Buffer);
-  }
-  const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  const body = await readBody(ctx.req, LIMIT_BYTES);
+  const params = new URLSearchParams(body.toString('utf8'));
   const form: Record<string, string> = {};
-  for (const [key, value] of params) if (!(key in form)) form[key] = value;
+  for (const [key, value] of params) {
+    if (key.includes('\u0000') || value.includes('\u0000')) throw new BadRequest('The form contains characters that are not allowed.');
+    if (!(key in form)) form[key] = value;
+  }
   ctx.state.form = form;
   await next();
 };

@@ -18,6 +18,8 @@ export const LOCALE_COOKIE = 'lk_locale';
 export function requestContext(options: RequestContextOptions): Middleware {
   return async function requestContextMiddleware(ctx, next) {
     const started = process.hrtime.bigint();
+    // Read now: once the client has gone, the socket (and with it ctx.ip) may no longer exist.
+    const ip = ctx.ip;
     const inbound = ctx.get('x-request-id');
     const requestId = SAFE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
     const uiLocales = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
@@ -36,7 +38,8 @@ export function requestContext(options: RequestContextOptions): Middleware {
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
-      ctx.state.log[status >= 500 ? 'error' : 'info']({ method: ctx.method, path: ctx.path, status, ms: Math.round(ms * 10) / 10, ip: ctx.ip }, 'request');
+      // A 503 is a known state (database away), not a fault of this request: warn, not error.
+      ctx.state.log[status === 503 ? 'warn' : status >= 500 ? 'error' : 'info']({ method: ctx.method, path: ctx.path, status, ms: Math.round(ms * 10) / 10, ip }, 'request');
     }
   };
 }
