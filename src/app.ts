@@ -25,6 +25,9 @@ import { csrfToken, type CsrfOptions } from './web/middleware/csrf.js';
 import { healthRoutes } from './web/health.js';
 import { interactionRoutes } from './web/interactions/index.js';
 
+/** Paths of Latchkey's own pages with forms (they get a CSRF token). */
+const FORM_PAGE_PREFIXES = ['/interaction/'];
+
 export interface CreateLatchkeyOptions {
   /** Complete configuration; default: read from `env`. */
   config?: LatchkeyConfig;
@@ -139,7 +142,11 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     app.use(errorHandler(render));
     app.use(healthRoutes(db));
     app.use(serveAssets(publicDir));
-    app.use(csrfToken(csrf));
+    // Only Latchkey's own form pages need a CSRF secret; token, discovery and JWKS answers carry no cookie.
+    const issueCsrfToken = csrfToken(csrf);
+    app.use(async function formPagesCsrf(ctx, next) {
+      return FORM_PAGE_PREFIXES.some((prefix) => ctx.path.startsWith(prefix)) ? issueCsrfToken(ctx, next) : next();
+    });
     app.use(async function interactionPages(ctx, next) {
       await oidc.routes(ctx as never, next);
     });
