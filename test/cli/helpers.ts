@@ -1,14 +1,12 @@
 // Drives `bin/latchkey` as real processes: one-shot commands, and `latchkey start` as a server that
 // tests start, wait for, signal and restart. Each scenario gets its own temp data and mail dirs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from '@jest/globals';
-import pg from 'pg';
 
 export const LATCHKEY_BIN = fileURLToPath(new URL('../../bin/latchkey', import.meta.url));
 
@@ -204,35 +202,7 @@ export async function jwksKids(issuer: string): Promise<string[]> {
   return body.keys.map((k) => k.kid).sort();
 }
 
-export interface EmptyPostgresDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
-
-/**
- * A new, empty (unmigrated) database on the test PostgreSQL server (TEST_DATABASE_URL), so the CLI's
- * own migration runs against it.
- */
-export async function createEmptyPostgresDatabase(): Promise<EmptyPostgresDatabase> {
-  const admin = process.env.TEST_DATABASE_URL;
-  if (!admin) throw new Error('TEST_DATABASE_URL is not set. Run the tests through scripts/with-postgres.sh (npm test).');
-  const name = `latchkey_cli_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const cleanup = new pg.Client({ connectionString: admin });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
-    },
-  };
-}
+export { createEmptyPostgresDatabase, type EmptyPostgresDatabase } from '../support/databases.js';
 
 /** Asserts a refused command: the exit code, a `latchkey: ` message matching `message`, no stack trace, nothing on stdout. */
 export function expectRefusal(result: CliResult, code: 1 | 2, message: RegExp): void {
