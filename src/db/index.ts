@@ -2,6 +2,7 @@
 // The embedded database serves one process; while a Latchkey server holds it, other processes (the CLI)
 // reach it through the server's socket, recorded in a lock file beside the data.
 import { mkdir, rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { Database } from './types.js';
 import { openPostgres } from './postgres.js';
@@ -30,21 +31,42 @@ export interface OpenedDatabase {
   description: string;
 }
 
+/** A CLI connection idle this long is closed, so a stuck command cannot stall the server. */
+const SOCKET_IDLE_MS = 10_000;
+
+/**
+ * Shares the embedded database over a socket. PGlite has one session: a connection's statements would
+ * interleave with the server's own transactions (and a rollback on either side would take the other's
+ * writes with it). So each connection runs alone: it holds PGlite's transaction lock from connect to
+ * close, the server's queries wait meanwhile, and further connections queue (CLI commands are short).
+ */
 async function shareEmbedded(db: EmbeddedDatabase, dataDir: string): Promise<{ socket: NonNullable<LockFile['socket']>; stop: () => Promise<void> }> {
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const socketPath = path.join(dataDir, '.s.PGSQL.5432');
   // Unix sockets keep the database private to this machine's users with access to the data dir;
   // their paths are limited to ~107 bytes, so very deep data dirs fall back to loopback TCP.
-  if (socketPath.length < 100) {
-    await rm(socketPath, { force: true });
-    const server = new PGLiteSocketServer({ db: db.pglite, path: socketPath });
-    await server.start();
-    return { socket: { host: dataDir, port: 5432 }, stop: () => server.stop() };
-  }
-  const server = new PGLiteSocketServer({ db: db.pglite, host: '127.0.0.1', port: 0 });
+  const onUnixSocket = socketPath.length < 100;
+  if (onUnixSocket) await rm(socketPath, { force: true });
+  const server = new PGLiteSocketServer({
+    db: db.pglite,
+    ...(onUnixSocket ? { path: socketPath } : { host: '127.0.0.1', port: 0 }),
+    maxConnections: 64,
+    idleTimeout: SOCKET_IDLE_MS,
+  });
+  const internals = server as unknown as { handleConnection(socket: Socket): Promise<void>; server?: { address(): { port: number } } };
+  const handle = internals.handleConnection.bind(server);
+  internals.handleConnection = (socket: Socket) => db.pglite._runExclusiveTransaction(() => new Promise<void>((resolve) => {
+    if (socket.destroyed) return resolve();
+    handle(socket).catch(() => socket.destroy()).finally(() => {
+      if (socket.destroyed || socket.closed) return resolve();
+      // After the handler's own close listener (it rolls back a transaction the client left open and
+      // queues that behind this lock), so the rollback runs before any server statement.
+      socket.once('close', () => setImmediate(resolve));
+    });
+  }));
   await server.start();
-  const port = Number((server as unknown as { server?: { address(): { port: number } } }).server?.address().port);
-  return { socket: { host: '127.0.0.1', port }, stop: () => server.stop() };
+  const socket = onUnixSocket ? { host: dataDir, port: 5432 } : { host: '127.0.0.1', port: Number(internals.server?.address().port) };
+  return { socket, stop: () => server.stop() };
 }
 
 /** Opens the database the configuration names. */
@@ -68,7 +90,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
   const lock = await acquireEmbeddedLock(dataDir, options.role);
   if (lock.server) {
     const { pid, socket } = lock.server;
-    const db = openPostgres({ host: socket.host, port: socket.port, max: 1, onError: options.onError });
+    // Connections to the server's socket queue while another command runs: wait for a turn.
+    const db = openPostgres({ host: socket.host, port: socket.port, max: 1, connectTimeoutMs: 60_000, onError: options.onError });
     return { db, close: () => db.close(), description: `embedded (through server pid ${pid})` };
   }
 

@@ -12,6 +12,8 @@ export interface PostgresOptions {
   host?: string;
   port?: number;
   max?: number;
+  /** How long to wait for a connection (default 5 s). */
+  connectTimeoutMs?: number;
   onError?: (err: Error) => void;
 }
 
@@ -43,7 +45,7 @@ export function openPostgres(options: PostgresOptions): Database {
     port: options.port,
     ...(options.connectionString ? {} : { user: 'postgres', database: 'postgres' }),
     max: options.max ?? 10,
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30000,
   });
   pool.on('error', (err) => options.onError?.(err));

@@ -132,6 +132,20 @@ describe('latchkey start on the embedded database, with the CLI beside it', () =
     firstLogin = { sub: tokens.claims()!.sub, accessToken: tokens.access_token, refreshToken: tokens.refresh_token!, idToken: tokens.id_token! };
   });
 
+  it('several commands at once through the running server all succeed, while the server keeps answering', async () => {
+    const emails = ['ida@example.com', 'kurt@example.com', 'emmy@example.com', 'john@example.com'];
+    const [created, grants] = await Promise.all([
+      Promise.all(emails.map((email) => run(['users', 'create', '--email', email, '--password-stdin', '--json'], PASSWORD))),
+      // Meanwhile the server's own writes (token issuance) go on between the commands.
+      Promise.all(Array.from({ length: 5 }, () => clientCredentials(issuer, service.client_id, service.client_secret))),
+    ]);
+    for (const result of created) expectSuccess(result);
+    expect(new Set(created.map((r) => r.json<{ sub: string }>().sub)).size).toBe(emails.length);
+    for (const grant of grants) expect(grant.status).toBe(200);
+    for (const email of emails) expectSuccess(await run(['users', 'show', email]));
+    expect((await fetch(`${issuer}/readyz`)).status).toBe(200);
+  });
+
   it('SIGTERM shuts the server down gracefully: exit 0 within seconds, lock and socket removed', async () => {
     const { code, signal, millis } = await server!.terminate();
     expect({ code, signal }).toEqual({ code: 0, signal: null });
