@@ -45,6 +45,11 @@ export async function startServer(options: CreateLatchkeyOptions = {}): Promise<
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ issuer: config.issuer, port }, 'Latchkey is listening');
+  if (config.issuer.startsWith('https://') && !config.trustProxy) {
+    // Latchkey speaks plain HTTP; with an https issuer a TLS-terminating proxy sits in front, and without
+    // trusting its X-Forwarded-Proto every request looks insecure and Secure cookies cannot be set.
+    logger.warn('LATCHKEY_ISSUER is https but LATCHKEY_TRUST_PROXY is not set: behind a TLS-terminating proxy, set LATCHKEY_TRUST_PROXY=true');
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
