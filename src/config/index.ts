@@ -54,6 +54,8 @@ export interface LatchkeyConfig {
   /** 32-byte key (hex or base64) that encrypts private signing keys at rest. Undefined in development. */
   keyEncryptionKey: Buffer | undefined;
   passwordHashing: PasswordHashingConfig;
+  /** Policy for new passwords (src/services/accounts/password-policy.ts). */
+  passwordPolicy: { minLength: number };
   bruteForce: BruteForceConfig;
   /** Trust X-Forwarded-* headers (behind a load balancer). */
   trustProxy: boolean;
@@ -98,6 +100,7 @@ const envSchema = z.object({
   LATCHKEY_ARGON2_MEMORY_KIB: intFrom('LATCHKEY_ARGON2_MEMORY_KIB', 8192, 4 * 1024 * 1024).default(19456),
   LATCHKEY_ARGON2_ITERATIONS: intFrom('LATCHKEY_ARGON2_ITERATIONS', 1, 100).default(2),
   LATCHKEY_ARGON2_PARALLELISM: intFrom('LATCHKEY_ARGON2_PARALLELISM', 1, 16).default(1),
+  LATCHKEY_PASSWORD_MIN_LENGTH: intFrom('LATCHKEY_PASSWORD_MIN_LENGTH', 8, 64).default(8),
   LATCHKEY_BRUTE_FORCE_FAILURE_FACTOR: intFrom('LATCHKEY_BRUTE_FORCE_FAILURE_FACTOR', 1, 1000).default(5),
   LATCHKEY_BRUTE_FORCE_WAIT_INCREMENT: intFrom('LATCHKEY_BRUTE_FORCE_WAIT_INCREMENT', 1, 86400).default(60),
   LATCHKEY_BRUTE_FORCE_MAX_WAIT: intFrom('LATCHKEY_BRUTE_FORCE_MAX_WAIT', 1, 7 * 86400).default(900),
@@ -168,6 +171,7 @@ export function loadConfig(env: Environment = process.env, overrides: Partial<La
       timeCost: e.LATCHKEY_ARGON2_ITERATIONS,
       parallelism: e.LATCHKEY_ARGON2_PARALLELISM,
     },
+    passwordPolicy: { minLength: e.LATCHKEY_PASSWORD_MIN_LENGTH },
     bruteForce: {
       failureFactor: e.LATCHKEY_BRUTE_FORCE_FAILURE_FACTOR,
       waitIncrementSeconds: e.LATCHKEY_BRUTE_FORCE_WAIT_INCREMENT,

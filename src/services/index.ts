@@ -27,6 +27,7 @@ export async function createServices(deps: ServiceDeps) {
     hasher,
     audit,
     revokeAccountArtifacts: (accountId: string, tx: Queryable) => createOidcPayloadQueries(tx).destroyByAccountId(accountId),
+    passwordPolicy: config.passwordPolicy,
   });
   const consentQueries = createConsentQueries(db);
   const consents = {

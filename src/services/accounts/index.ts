@@ -4,12 +4,14 @@ import { createAccountQueries, type AccountRow } from '../../queries/accounts.js
 import type { AuditLog } from '../audit/index.js';
 import { AlreadyExists, InvalidInput, NotFound } from '../errors.js';
 import { isPlausibleEmail, normalizeEmail } from './email.js';
-import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './password.js';
+import type { PasswordHasher } from './password.js';
+import { assertPasswordAllowed, DEFAULT_MIN_PASSWORD_LENGTH, type PasswordPolicyOptions } from './password-policy.js';
 
 export { normalizeEmail } from './email.js';
 export type { AccountRow } from '../../queries/accounts.js';
 
-export const MIN_PASSWORD_LENGTH = 8;
+export const MIN_PASSWORD_LENGTH = DEFAULT_MIN_PASSWORD_LENGTH;
+export { UnacceptablePassword, checkPassword, type PasswordRefusal } from './password-policy.js';
 
 export interface AccountServiceDeps {
   db: Database;
@@ -17,6 +19,8 @@ export interface AccountServiceDeps {
   audit: AuditLog;
   /** Ends every session and revokes every grant and token of an account; returns how many were removed. */
   revokeAccountArtifacts: (accountId: string, tx: Queryable) => Promise<number>;
+  /** The configured password policy (LATCHKEY_PASSWORD_MIN_LENGTH); defaults apply when absent. */
+  passwordPolicy?: { minLength?: number };
 }
 
 export interface NewAccountInput {
@@ -27,15 +31,18 @@ export interface NewAccountInput {
   locale?: string;
 }
 
-/** Checks a new password against the basic policy (length limits); throws InvalidInput. */
-export function assertAcceptablePassword(password: string): void {
-  if ([...password].length < MIN_PASSWORD_LENGTH) throw new InvalidInput(`The password must have at least ${MIN_PASSWORD_LENGTH} characters.`, 'password');
-  if (password.length > MAX_PASSWORD_LENGTH) throw new InvalidInput(`The password must have at most ${MAX_PASSWORD_LENGTH} characters.`, 'password');
+/**
+ * Checks a new password against the policy (./password-policy.ts: length, common passwords, the email);
+ * throws UnacceptablePassword, an InvalidInput on the field 'password' carrying a reason code.
+ */
+export function assertAcceptablePassword(password: string, options: PasswordPolicyOptions = {}): void {
+  assertPasswordAllowed(password, options);
 }
 
 /** The account rules: one account per normalised email, Argon2id passwords, active or blocked. */
 export function createAccountService(deps: AccountServiceDeps) {
   const { db, hasher, audit } = deps;
+  const minLength = deps.passwordPolicy?.minLength ?? DEFAULT_MIN_PASSWORD_LENGTH;
   const accounts = createAccountQueries(db);
 
   async function requireAccount(idOrEmail: string): Promise<AccountRow> {
@@ -52,6 +59,12 @@ export function createAccountService(deps: AccountServiceDeps) {
     requireAccount,
     normalizeEmail,
 
+    /** The configured minimum password length (for the page's hint). */
+    passwordMinLength: minLength,
+
+    /** Checks a new password for an account with this email against the configured policy; throws UnacceptablePassword. */
+    assertAcceptablePassword: (password: string, email?: string) => assertAcceptablePassword(password, { email, minLength }),
+
     /** Spends the time of one password verification without checking anything (for refusals). */
     burnPasswordCheck: (password: string) => hasher.verifyDummy(password),
 
@@ -59,7 +72,7 @@ export function createAccountService(deps: AccountServiceDeps) {
     async create(input: NewAccountInput): Promise<AccountRow> {
       const email = normalizeEmail(input.email);
       if (!isPlausibleEmail(email)) throw new InvalidInput(`"${input.email.trim()}" is not a valid email address.`, 'email');
-      if (input.password !== undefined) assertAcceptablePassword(input.password);
+      if (input.password !== undefined) assertAcceptablePassword(input.password, { email, minLength });
       const passwordHash = input.password === undefined ? null : await hasher.hash(input.password);
       return db.transaction(async (tx) => {
         const account = await createAccountQueries(tx).insert({

@@ -36,12 +36,13 @@ export async function createPasswordHasher(config: PasswordHashingConfig): Promi
   };
   const dummyHash = await hash('latchkey-dummy-password', options);
   return {
-    hash: (password) => hash(password, options),
+    // NFC first: the same password typed on devices that encode accented letters differently must match.
+    hash: (password) => hash(password.normalize('NFC'), options),
     async verify(storedHash, password) {
       if (password.length > MAX_PASSWORD_LENGTH) return { valid: false, needsRehash: false };
       let valid = false;
       try {
-        valid = await verify(storedHash, password);
+        valid = await verify(storedHash, password.normalize('NFC'));
       } catch {
         valid = false; // malformed stored hash: never a way in
       }
@@ -51,7 +52,7 @@ export async function createPasswordHasher(config: PasswordHashingConfig): Promi
     },
     async verifyDummy(password) {
       try {
-        await verify(dummyHash, password.slice(0, MAX_PASSWORD_LENGTH));
+        await verify(dummyHash, password.slice(0, MAX_PASSWORD_LENGTH).normalize('NFC'));
       } catch {
         // timing only
       }
