@@ -13,9 +13,16 @@ export const signingKeyRow = z.object({
 });
 export type SigningKeyRow = z.infer<typeof signingKeyRow>;
 
+/** Arbitrary constant: the advisory lock serialising changes of the key set across nodes. */
+const KEY_SET_LOCK = 7_461_826_302;
+
 /** Typed access to signing_keys. */
 export function createSigningKeyQueries(db: Queryable) {
   return {
+    /** Takes the key-set lock until the surrounding transaction ends (nodes starting together create keys once). */
+    async lockKeySet(): Promise<void> {
+      await db.query('SELECT pg_advisory_xact_lock($1)', [KEY_SET_LOCK]);
+    },
     /** Keys still published: active ones and retired ones whose tokens may still be valid, newest first. */
     async listPublished(): Promise<SigningKeyRow[]> {
       const { rows } = await db.query(

@@ -10,9 +10,6 @@ import type { SecretBox } from '../secrets/secret-box.js';
 export const SIGNING_ALGORITHMS = ['ES256', 'RS256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
-/** Arbitrary constant: the advisory lock serialising key creation across nodes. */
-const KEY_LOCK = 7_461_826_302;
-
 export interface KeyServiceDeps {
   db: Database;
   box: SecretBox;
@@ -49,7 +46,7 @@ export function createKeyService(deps: KeyServiceDeps) {
     /** Creates a key for every algorithm that has none; safe when several nodes start together. */
     async ensureKeys(): Promise<string[]> {
       return db.transaction(async (tx) => {
-        await tx.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK]);
+        await createSigningKeyQueries(tx).lockKeySet();
         const present = new Set(await createSigningKeyQueries(tx).activeAlgs());
         const created: string[] = [];
         for (const alg of SIGNING_ALGORITHMS) if (!present.has(alg)) created.push(await createKey(tx, box, alg));
@@ -60,7 +57,7 @@ export function createKeyService(deps: KeyServiceDeps) {
     /** Adds a new current key per algorithm (or only `only`) and retires the previous ones. */
     async rotate(only?: SigningAlgorithm): Promise<{ created: { kid: string; alg: string }[]; retired: number }> {
       return db.transaction(async (tx) => {
-        await tx.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK]);
+        await createSigningKeyQueries(tx).lockKeySet();
         const created: { kid: string; alg: string }[] = [];
         let retired = 0;
         for (const alg of only ? [only] : SIGNING_ALGORITHMS) {
