@@ -2,19 +2,16 @@
 // English order, the login page actually renders in that language (compared with the locale
 // file, not with guessed wording), and the usual browser Accept-Language headers pick it.
 import { readFileSync } from 'node:fs';
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
 import path from 'node:path';
 import { describe, it, expect } from '@jest/globals';
 import ejs from 'ejs';
-import Koa from 'koa';
 import { createI18n } from '../../src/i18n/index.js';
 import { localesDir } from '../../src/paths.js';
 import { createRenderer, type ClientDisplay } from '../../src/web/render.js';
+import { html, pageContext } from '../support/koa-context.js';
 
 const i18n = createI18n();
 const render = createRenderer({ i18n });
-const app = new Koa();
 
 const LOCALES = ['cs', 'lv', 'hr', 'ru'] as const;
 
@@ -24,21 +21,7 @@ function catalog(locale: string): Record<string, string> {
 
 const english = catalog('en');
 
-/** A real Koa context for a request that never touches the network. */
-function context(state: Record<string, unknown> = {}): Koa.ParameterizedContext {
-  const req = new IncomingMessage(new Socket());
-  req.method = 'GET';
-  req.url = '/';
-  const res = new ServerResponse(req);
-  const ctx = app.createContext(req, res);
-  Object.assign(ctx.state, { csrfToken: 'csrf-token-123', cspNonce: 'nonce-abc', requestId: 'req-42', ...state });
-  return ctx;
-}
-
-function html(ctx: Koa.ParameterizedContext): string {
-  expect(typeof ctx.body).toBe('string');
-  return ctx.body as string;
-}
+const context = pageContext;
 
 /** The text as `<%= %>` writes it into the page. */
 const escape = (text: string): string => ejs.escapeXML(text);

@@ -1,35 +1,18 @@
 // The page layer: every page renders with its locals, labels and autocomplete are right,
 // forms carry the CSRF token, user-controlled text is escaped, and the error region is conditional.
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it, expect } from '@jest/globals';
-import Koa from 'koa';
 import { createI18n } from '../../src/i18n/index.js';
 import { viewsDir } from '../../src/paths.js';
 import { createRenderer, type ClientDisplay } from '../../src/web/render.js';
+import { html, pageContext } from '../support/koa-context.js';
 
 const i18n = createI18n();
 const render = createRenderer({ i18n });
-const app = new Koa();
 
-/** A real Koa context for a request that never touches the network. */
-function context(state: Record<string, unknown> = {}): Koa.ParameterizedContext {
-  const req = new IncomingMessage(new Socket());
-  req.method = 'GET';
-  req.url = '/';
-  const res = new ServerResponse(req);
-  const ctx = app.createContext(req, res);
-  Object.assign(ctx.state, { csrfToken: 'csrf-token-123', cspNonce: 'nonce-abc', requestId: 'req-42', ...state });
-  return ctx;
-}
-
-function html(ctx: Koa.ParameterizedContext): string {
-  expect(typeof ctx.body).toBe('string');
-  return ctx.body as string;
-}
+const context = pageContext;
 
 /** How many times a pattern occurs. */
 function count(text: string, pattern: RegExp): number {
