@@ -13,6 +13,12 @@ export type { AccountRow } from '../../queries/accounts.js';
 export const MIN_PASSWORD_LENGTH = DEFAULT_MIN_PASSWORD_LENGTH;
 export { UnacceptablePassword, checkPassword, type PasswordRefusal } from './password-policy.js';
 
+/** The outcome of a password check: the account when it succeeded; the id of the email's account either way (for the audit log, never for the user). */
+export interface Authentication {
+  account: AccountRow | undefined;
+  knownAccountId: string | null;
+}
+
 export interface AccountServiceDeps {
   db: Database;
   hasher: PasswordHasher;
@@ -92,18 +98,18 @@ export function createAccountService(deps: AccountServiceDeps) {
      * Checks an email and password. Unknown emails, accounts without a password and blocked accounts fail
      * exactly like a wrong password and take the same time. Re-hashes when the parameters changed.
      */
-    async authenticate(emailInput: string, password: string): Promise<AccountRow | undefined> {
+    async authenticate(emailInput: string, password: string): Promise<Authentication> {
       const account = await accounts.findByEmail(normalizeEmail(emailInput));
       if (!account?.password_hash) {
         await hasher.verifyDummy(password);
-        return undefined;
+        return { account: undefined, knownAccountId: account?.id ?? null };
       }
       const result = await hasher.verify(account.password_hash, password);
-      if (!result.valid || account.status !== 'active') return undefined;
+      if (!result.valid || account.status !== 'active') return { account: undefined, knownAccountId: account.id };
       if (result.needsRehash) {
         await accounts.replacePasswordHash(account.id, account.password_hash, await hasher.hash(password));
       }
-      return account;
+      return { account, knownAccountId: account.id };
     },
 
     /** Blocks an account: its sessions end and its grants and tokens are revoked at once. */

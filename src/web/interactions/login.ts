@@ -47,11 +47,10 @@ export function loginSubmission(deps: { provider: Provider; services: LatchkeySe
       await renderLogin(render, ctx, interaction, { email, error: true });
       return;
     }
-    const account = await services.accounts.authenticate(email, password);
+    const { account, knownAccountId } = await services.accounts.authenticate(email, password);
     if (!account) {
       await attempt.failed();
-      const known = await services.accounts.findByEmail(email);
-      await services.audit.record({ accountId: known?.id ?? null, type: 'login.failed', data: { email: key }, ...audit });
+      await services.audit.record({ accountId: knownAccountId, type: 'login.failed', data: { email: key }, ...audit });
       await renderLogin(render, ctx, interaction, { email, error: true });
       return;
     }
