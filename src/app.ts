@@ -26,7 +26,7 @@ import { healthRoutes } from './web/health.js';
 import { interactionRoutes } from './web/interactions/index.js';
 
 /** Paths of Latchkey's own pages with forms (they get a CSRF token). */
-const FORM_PAGE_PREFIXES = ['/interaction/'];
+const FORM_PAGE_PREFIXES = ['/interaction/', '/register', '/verify-email', '/forgot-password', '/reset-password', '/invitation', '/email-change', '/account', '/locale'];
 
 export interface CreateLatchkeyOptions {
   /** Complete configuration; default: read from `env`. */
@@ -177,7 +177,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       }, config.keyRefreshSeconds * 1000));
       if (config.purgeIntervalSeconds > 0) {
         timers.push(setInterval(() => {
-          Promise.all([purgeExpired(db), purgeStaleThrottling(db, new Date())])
+          Promise.all([purgeExpired(db), purgeStaleThrottling(db, new Date()), services.tokens.purge()])
             .then(([n]) => n > 0 && logger.info({ purged: n }, 'expired OIDC rows purged'))
             .catch((err) => logger.warn({ err: (err as Error).message }, 'purge failed'));
         }, config.purgeIntervalSeconds * 1000));

@@ -36,6 +36,18 @@ export interface MailDeliveryConfig {
   leaseSeconds: number; // how long a node holds a claimed mail; one delivery attempt is cut off well before
 }
 
+/** The profile fields an account has (OIDC standard claim names). */
+export const PROFILE_FIELDS = ['name', 'given_name', 'family_name', 'phone_number', 'address', 'locale'] as const;
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+/** What users may do to their own account (issue 3: self-service). */
+export interface SelfServiceConfig {
+  registrationEnabled: boolean; // the "Create account" link and page
+  requireVerifiedEmail: boolean; // login completes only once the email is verified
+  editableProfileFields: ProfileField[]; // the others change only through support
+  emailChangeApproval: boolean; // verified email changes wait for staff approval
+}
+
 export interface LatchkeyConfig {
   production: boolean;
   port: number;
@@ -56,6 +68,7 @@ export interface LatchkeyConfig {
   passwordHashing: PasswordHashingConfig;
   /** Policy for new passwords (src/services/accounts/password-policy.ts). */
   passwordPolicy: { minLength: number };
+  selfService: SelfServiceConfig;
   bruteForce: BruteForceConfig;
   /** Trust X-Forwarded-* headers (behind a load balancer). */
   trustProxy: boolean;
@@ -101,6 +114,10 @@ const envSchema = z.object({
   LATCHKEY_ARGON2_ITERATIONS: intFrom('LATCHKEY_ARGON2_ITERATIONS', 1, 100).default(2),
   LATCHKEY_ARGON2_PARALLELISM: intFrom('LATCHKEY_ARGON2_PARALLELISM', 1, 16).default(1),
   LATCHKEY_PASSWORD_MIN_LENGTH: intFrom('LATCHKEY_PASSWORD_MIN_LENGTH', 8, 64).default(8),
+  LATCHKEY_REGISTRATION: z.enum(['true', 'false', '1', '0'], { error: 'LATCHKEY_REGISTRATION must be true or false' }).default('true'),
+  LATCHKEY_REQUIRE_VERIFIED_EMAIL: z.enum(['true', 'false', '1', '0'], { error: 'LATCHKEY_REQUIRE_VERIFIED_EMAIL must be true or false' }).default('true'),
+  LATCHKEY_EMAIL_CHANGE_APPROVAL: z.enum(['true', 'false', '1', '0'], { error: 'LATCHKEY_EMAIL_CHANGE_APPROVAL must be true or false' }).default('false'),
+  LATCHKEY_PROFILE_EDITABLE: z.string().default(PROFILE_FIELDS.join(',')),
   LATCHKEY_BRUTE_FORCE_FAILURE_FACTOR: intFrom('LATCHKEY_BRUTE_FORCE_FAILURE_FACTOR', 1, 1000).default(5),
   LATCHKEY_BRUTE_FORCE_WAIT_INCREMENT: intFrom('LATCHKEY_BRUTE_FORCE_WAIT_INCREMENT', 1, 86400).default(60),
   LATCHKEY_BRUTE_FORCE_MAX_WAIT: intFrom('LATCHKEY_BRUTE_FORCE_MAX_WAIT', 1, 7 * 86400).default(900),
@@ -132,6 +149,16 @@ function parseCookieKeys(raw: string): string[] {
     throw new ConfigError('LATCHKEY_COOKIE_KEYS must be a comma-separated list of secrets of at least 32 characters each');
   }
   return keys;
+}
+
+const isTrue = (flag: string) => flag === 'true' || flag === '1';
+
+/** LATCHKEY_PROFILE_EDITABLE: comma-separated profile fields ('' or 'none': nothing is editable). */
+function parseProfileFields(raw: string): ProfileField[] {
+  const names = raw.split(',').map((f) => f.trim()).filter((f) => f && f !== 'none');
+  const unknown = names.filter((f) => !(PROFILE_FIELDS as readonly string[]).includes(f));
+  if (unknown.length) throw new ConfigError(`LATCHKEY_PROFILE_EDITABLE: unknown field ${unknown.join(', ')} (known: ${PROFILE_FIELDS.join(', ')}, or none)`);
+  return PROFILE_FIELDS.filter((f) => names.includes(f));
 }
 
 /** Reads and validates the configuration from environment variables, with overrides for embedding. */
@@ -174,6 +201,12 @@ export function loadConfig(env: Environment = process.env, overrides: Partial<La
       parallelism: e.LATCHKEY_ARGON2_PARALLELISM,
     },
     passwordPolicy: { minLength: e.LATCHKEY_PASSWORD_MIN_LENGTH },
+    selfService: {
+      registrationEnabled: isTrue(e.LATCHKEY_REGISTRATION),
+      requireVerifiedEmail: isTrue(e.LATCHKEY_REQUIRE_VERIFIED_EMAIL),
+      editableProfileFields: parseProfileFields(e.LATCHKEY_PROFILE_EDITABLE),
+      emailChangeApproval: isTrue(e.LATCHKEY_EMAIL_CHANGE_APPROVAL),
+    },
     bruteForce: {
       failureFactor: e.LATCHKEY_BRUTE_FORCE_FAILURE_FACTOR,
       waitIncrementSeconds: e.LATCHKEY_BRUTE_FORCE_WAIT_INCREMENT,

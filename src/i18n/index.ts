@@ -1,4 +1,6 @@
-// Translations for every user-visible string: loaded once at startup from locales/<lang>.json.
+// Translations for every user-visible string: loaded once at startup from locales/<lang>.json and
+// locales/<area>/<lang>.json (one folder per feature area, e.g. locales/account/cs.json), merged per
+// language; a key defined in two files of one language is an error.
 //
 // Locale file format: ONE FLAT JSON OBJECT of dotted keys to strings, e.g.
 //   { "login.heading": "Sign in to continue to {client}", "scope.email": "Your email address" }
@@ -149,18 +151,40 @@ function makeTranslator(messages: Messages, english: Messages): Translate {
 }
 
 function loadCatalogs(dir: string): Map<string, Messages> {
-  let files: string[];
+  const catalogs = new Map<string, Messages>();
+  for (const [locale, entries] of readLocaleCatalogs(dir)) catalogs.set(locale, new Map(Object.entries(entries)));
+  return catalogs;
+}
+
+/**
+ * Every locale's messages merged from locales/<lang>.json and locales/<area>/<lang>.json, in file order
+ * (top-level file first, then areas alphabetically). Throws LocaleFileError naming the file on any problem.
+ */
+export function readLocaleCatalogs(dir: string = localesDir): Map<string, Record<string, string>> {
+  let entries: import('node:fs').Dirent[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     throw new LocaleFileError(`Cannot read the locales directory ${dir}: ${(err as Error).message}`);
   }
-  const catalogs = new Map<string, Messages>();
-  for (const file of files) {
-    const locale = file.slice(0, -'.json'.length);
-    const where = path.join(dir, file);
+  const files = entries.filter((e) => e.isFile() && e.name.endsWith('.json')).map((e) => path.join(dir, e.name));
+  for (const area of entries.filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+    const areaDir = path.join(dir, area);
+    files.push(...readdirSync(areaDir).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(areaDir, f)));
+  }
+  const catalogs = new Map<string, Record<string, string>>();
+  const origin = new Map<string, string>();
+  for (const where of files) {
+    const locale = path.basename(where).slice(0, -'.json'.length);
     if (!localeTag.test(locale)) throw new LocaleFileError(`${where}: the file name must be a language tag such as en.json or pt-BR.json.`);
-    catalogs.set(locale, parseCatalog(readFileSync(where, 'utf8'), where));
+    const merged = catalogs.get(locale) ?? {};
+    for (const [key, text] of parseCatalog(readFileSync(where, 'utf8'), where)) {
+      const earlier = origin.get(`${locale}\0${key}`);
+      if (earlier) throw new LocaleFileError(`${where}: "${key}" is already defined in ${earlier}.`);
+      origin.set(`${locale}\0${key}`, where);
+      merged[key] = text;
+    }
+    catalogs.set(locale, merged);
   }
   return catalogs;
 }

@@ -7,7 +7,7 @@ export const accountRow = z.object({
   email: z.string(),
   email_verified: z.boolean(),
   password_hash: z.string().nullable(),
-  status: z.enum(['active', 'blocked']),
+  status: z.enum(['active', 'blocked', 'locked']),
   name: z.string().nullable(),
   given_name: z.string().nullable(),
   family_name: z.string().nullable(),
@@ -17,6 +17,9 @@ export const accountRow = z.object({
   created_at: z.date(),
   updated_at: z.date(),
   blocked_at: z.date().nullable(),
+  address: z.record(z.string(), z.unknown()).nullable(),
+  password_changed_at: z.date().nullable(),
+  locked_at: z.date().nullable(),
 });
 export type AccountRow = z.infer<typeof accountRow>;
 
@@ -52,17 +55,21 @@ export function createAccountQueries(db: Queryable) {
       );
       return one(rows);
     },
+    /** A new password chosen by the user (change, reset, invitation): records when, for "dies with any password change". */
     async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-      await db.query('UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1', [id, passwordHash]);
+      await db.query('UPDATE accounts SET password_hash = $2, password_changed_at = now(), updated_at = now() WHERE id = $1', [id, passwordHash]);
     },
     /** Replaces the hash only if it is still the one that was verified (no lost concurrent change). */
     async replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {
       const { rowCount } = await db.query('UPDATE accounts SET password_hash = $3, updated_at = now() WHERE id = $1 AND password_hash = $2', [id, expected, next]);
       return rowCount === 1;
     },
-    async setStatus(id: string, status: 'active' | 'blocked'): Promise<AccountRow | undefined> {
+    async setStatus(id: string, status: AccountRow['status']): Promise<AccountRow | undefined> {
       const { rows } = await db.query(
-        `UPDATE accounts SET status = $2, blocked_at = CASE WHEN $2 = 'blocked' THEN now() ELSE NULL END, updated_at = now()
+        `UPDATE accounts SET status = $2,
+           blocked_at = CASE WHEN $2 = 'blocked' THEN now() ELSE NULL END,
+           locked_at = CASE WHEN $2 = 'locked' THEN now() ELSE NULL END,
+           updated_at = now()
          WHERE id = $1 RETURNING *`,
         [id, status],
       );

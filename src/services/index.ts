@@ -7,6 +7,7 @@ import { createOidcPayloadQueries } from '../queries/oidc-payloads.js';
 import { createAccountService } from './accounts/index.js';
 import { createPasswordHasher } from './accounts/password.js';
 import { createAuditLog } from './audit/index.js';
+import { createAccountTokens } from './account-tokens/index.js';
 import { createBruteForceGuard } from './brute-force/index.js';
 import { createKeyService } from './keys/index.js';
 import type { SecretBox } from './secrets/secret-box.js';
@@ -41,6 +42,7 @@ export async function createServices(deps: ServiceDeps) {
   const publishSeconds = Math.max(config.ttl.idTokenSeconds, config.ttl.accessTokenSeconds) + 300;
   const keys = createKeyService({ db, box, publishSeconds });
   const bruteForce = createBruteForceGuard({ db, config: config.bruteForce });
-  return { audit, hasher, accounts, consents, keys, bruteForce };
+  const tokens = createAccountTokens(db);
+  return { audit, hasher, accounts, consents, keys, bruteForce, tokens };
 }
 export type LatchkeyServices = Awaited<ReturnType<typeof createServices>>;

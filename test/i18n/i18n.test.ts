@@ -1,10 +1,10 @@
 // Translations: language negotiation order, English fallback, interpolation, and the guard that
 // every key the views and the code use exists in every locale file.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it, expect } from '@jest/globals';
-import { createI18n, formatDate, LocaleFileError, parseAcceptLanguage, type I18n } from '../../src/i18n/index.js';
+import { createI18n, formatDate, LocaleFileError, parseAcceptLanguage, readLocaleCatalogs, type I18n } from '../../src/i18n/index.js';
 import { localesDir, packageRoot, viewsDir } from '../../src/paths.js';
 
 let dir: string;
@@ -39,6 +39,23 @@ describe('createI18n', () => {
   it('loads the project locales, English included', () => {
     expect(createI18n().locales).toContain('en');
     expect(createI18n().translator('en')('login.error.invalid')).toBe('Incorrect email or password.');
+  });
+
+  it('merges feature-area folders (locales/<area>/<lang>.json) into each language, refusing a key defined twice', () => {
+    const areas = mkdtempSync(path.join(tmpdir(), 'latchkey-locales-areas-'));
+    try {
+      writeLocales(areas, { 'en.json': { 'login.heading': 'Sign in' }, 'cs.json': { 'login.heading': 'Přihlásit' } });
+      mkdirSync(path.join(areas, 'account'));
+      writeLocales(path.join(areas, 'account'), { 'en.json': { 'account.title': 'Your account' }, 'cs.json': { 'account.title': 'Váš účet' } });
+      const merged = createI18n(areas);
+      expect(merged.locales).toEqual(['cs', 'en']);
+      expect(merged.translator('cs')('account.title')).toBe('Váš účet');
+      expect(merged.translator('en')('login.heading')).toBe('Sign in');
+      writeLocales(path.join(areas, 'account'), { 'en.json': { 'login.heading': 'Again' } });
+      expect(() => createI18n(areas)).toThrow(/"login\.heading" is already defined in .*en\.json/);
+    } finally {
+      rmSync(areas, { recursive: true, force: true });
+    }
   });
 
   it('fails at startup, naming the file, when English is missing or a file is malformed', () => {
@@ -150,8 +167,9 @@ describe('formatDate', () => {
 // "Missing translations are caught by a test": every literal t('key') in the views and the
 // sources, and every scope the provider can ask consent for, must exist in EVERY locale file.
 describe('locale files', () => {
-  const localeFiles = readdirSync(localesDir).filter((f) => f.endsWith('.json'));
-  const catalogs = new Map(localeFiles.map((f) => [f, JSON.parse(readFileSync(path.join(localesDir, f), 'utf8')) as Record<string, string>]));
+  const merged = readLocaleCatalogs(localesDir);
+  const localeFiles = [...merged.keys()].map((l) => `${l}.json`);
+  const catalogs = new Map([...merged].map(([l, c]) => [`${l}.json`, c]));
   const english = catalogs.get('en.json')!;
 
   function filesUnder(root: string, extension: string): string[] {

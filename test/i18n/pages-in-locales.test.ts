@@ -1,12 +1,9 @@
 // The four non-English locales (cs, lv, hr, ru): each file has exactly the English keys in the
 // English order, the login page actually renders in that language (compared with the locale
 // file, not with guessed wording), and the usual browser Accept-Language headers pick it.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it, expect } from '@jest/globals';
 import ejs from 'ejs';
-import { createI18n } from '../../src/i18n/index.js';
-import { localesDir } from '../../src/paths.js';
+import { createI18n, readLocaleCatalogs } from '../../src/i18n/index.js';
 import { createRenderer, type ClientDisplay } from '../../src/web/render.js';
 import { html, pageContext } from '../support/koa-context.js';
 
@@ -15,8 +12,10 @@ const render = createRenderer({ i18n });
 
 const LOCALES = ['cs', 'lv', 'hr', 'ru'] as const;
 
+const catalogs = readLocaleCatalogs();
+
 function catalog(locale: string): Record<string, string> {
-  return JSON.parse(readFileSync(path.join(localesDir, `${locale}.json`), 'utf8')) as Record<string, string>;
+  return catalogs.get(locale)!;
 }
 
 const english = catalog('en');
