@@ -1,5 +1,6 @@
 // createLatchkey(): the whole identity provider as a Koa app, to run standalone or mount in a host app.
 import Koa from 'koa';
+import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 import { createPostgresAdapter, purgeExpired } from '../adapters/postgres.js';
 import { purgeStaleThrottling } from './services/brute-force/index.js';
@@ -24,6 +25,10 @@ import { errorHandler } from './web/middleware/errors.js';
 import { csrfToken, type CsrfOptions } from './web/middleware/csrf.js';
 import { healthRoutes } from './web/health.js';
 import { interactionRoutes } from './web/interactions/index.js';
+import { selfServiceRoutes } from './web/self-service/index.js';
+import { accountRoutes } from './web/account/index.js';
+import { apiRoutes } from './web/api/index.js';
+import type { RouteDeps } from './web/route-deps.js';
 
 /** Paths of Latchkey's own pages with forms (they get a CSRF token). */
 const FORM_PAGE_PREFIXES = ['/interaction/', '/register', '/verify-email', '/forgot-password', '/reset-password', '/invitation', '/email-change', '/account', '/locale'];
@@ -95,6 +100,8 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     const clientQueries = createClientQueries(db);
     const csrf: CsrfOptions = { key: cookieKeys[0]!, origin: new URL(config.issuer).origin, secure: config.issuer.startsWith('https://'), cookiePath: config.mountPath || '/' };
 
+    const mailer = createMailer({ db, config, logger, i18n });
+
     async function buildOidc() {
       const provider = createOidcProvider({
         config,
@@ -109,7 +116,13 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       provider.use(pages.notFound);
       provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
       provider.on('backchannel.error', (_ctx, err, clientId) => logger.warn({ err: err.message, clientId }, 'back-channel logout delivery failed'));
-      const routes = interactionRoutes({ provider, services, render, csrf }).routes();
+      const deps: RouteDeps = { provider, services, render, csrf, config, db, mailer, logger };
+      const routes = compose([
+        interactionRoutes({ provider, services, render, csrf }).routes(),
+        selfServiceRoutes(deps).routes(),
+        accountRoutes(deps).routes(),
+        apiRoutes(deps).routes(),
+      ]);
       const callback = provider.callback();
       return { provider, routes, callback };
     }
@@ -147,7 +160,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     app.use(async function formPagesCsrf(ctx, next) {
       return FORM_PAGE_PREFIXES.some((prefix) => ctx.path.startsWith(prefix)) ? issueCsrfToken(ctx, next) : next();
     });
-    app.use(async function interactionPages(ctx, next) {
+    app.use(async function latchkeyPages(ctx, next) {
       await oidc.routes(ctx as never, next);
     });
     app.use(async function openIdProvider(ctx) {
@@ -168,7 +181,6 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       return true;
     }
 
-    const mailer = createMailer({ db, config, logger, i18n });
     const timers: NodeJS.Timeout[] = [];
     if (role === 'server') {
       mailer.start();

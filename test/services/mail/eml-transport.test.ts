@@ -9,7 +9,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { createFileTransport, createMailer, emlFileName, enqueueMail } from '../../../src/services/mail/index.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/databases.js';
-import { parseMessage } from './smtp-sink.js';
+import { parseMessage } from '../../support/smtp-sink.js';
 
 const quiet = createLogger('silent', new Writable({ write: (_c, _e, done) => done() }));
 

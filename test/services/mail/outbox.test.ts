@@ -12,7 +12,7 @@ import { createMailOutboxQueries } from '../../../src/queries/mail-outbox.js';
 import { NotFound } from '../../../src/services/errors.js';
 import { createMailer, createSmtpTransport, enqueueMail, type Mailer, type MailTransport } from '../../../src/services/mail/index.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/databases.js';
-import { SmtpSink } from './smtp-sink.js';
+import { SmtpSink } from '../../support/smtp-sink.js';
 
 const SMTP_USER = 'latchkey';
 const SMTP_PASS = 'smtp-Pa55word-never-logged';
