@@ -24,6 +24,7 @@ import { securityHeaders } from './web/middleware/security-headers.js';
 import { errorHandler } from './web/middleware/errors.js';
 import { csrfToken, type CsrfOptions } from './web/middleware/csrf.js';
 import { healthRoutes } from './web/health.js';
+import { languageSwitch } from './web/language-switch.js';
 import { interactionRoutes } from './web/interactions/index.js';
 import { selfServiceRoutes } from './web/self-service/index.js';
 import { accountRoutes } from './web/account/index.js';
@@ -155,6 +156,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     app.use(errorHandler(render));
     app.use(healthRoutes(db));
     app.use(serveAssets(publicDir));
+    app.use(languageSwitch({ locales: i18n.locales, secure: csrf.secure, cookiePath: csrf.cookiePath }));
     // Only Latchkey's own form pages need a CSRF secret; token, discovery and JWKS answers carry no cookie.
     const issueCsrfToken = csrfToken(csrf);
     app.use(async function formPagesCsrf(ctx, next) {

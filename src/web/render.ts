@@ -7,6 +7,7 @@ import ejs from 'ejs';
 import type Koa from 'koa';
 import { formatDate, type I18n, type Translate } from '../i18n/index.js';
 import { viewsDir as defaultViewsDir } from '../paths.js';
+import { languageOptions } from './language-switch.js';
 
 /** The relying party as pages show it: its name, and the optional links from its registration. */
 export interface ClientDisplay {
@@ -90,6 +91,8 @@ export interface BaseLocals {
   formatDate: (date: Date | string | number, options?: Intl.DateTimeFormatOptions) => string;
   /** Set by a page (`page.title = ...`) and read by the layout for <title>. */
   page: { title?: string };
+  /** The language switcher: every supported language with the link that picks it and returns to this page. */
+  languages: { tag: string; name: string; href: string; current: boolean }[];
 }
 
 /** Renders a page as the response (status, HTML type, body); also hands out the request's translator. */
@@ -155,6 +158,8 @@ export function createRenderer(options: RendererOptions): Renderer {
       safeUrl,
       formatDate: (date, opts) => formatDate(locale, date, opts),
       page: {},
+      languages: languageOptions(i18n.locales, returnPath(ctx), optionalString(state.mountPath) ?? '')
+        .map((l) => ({ ...l, current: l.tag === locale })),
     };
     const data: Record<string, unknown> = { ...locals, ...base };
     const body = template(path.join(root, 'pages', `${view}.ejs`))(data);
@@ -168,6 +173,17 @@ export function createRenderer(options: RendererOptions): Renderer {
   return Object.assign(render as Renderer, {
     translator: (ctx: Koa.ParameterizedContext) => i18n.translator(localeOf(ctx)),
   });
+}
+
+/**
+ * Where the language switcher comes back to: this page for a GET; after a form POST, the page the form
+ * belongs to (an interaction's step page), else the site root.
+ */
+function returnPath(ctx: Koa.ParameterizedContext): string {
+  const mountPath = optionalString(ctx.state.mountPath) ?? '';
+  if (ctx.method === 'GET') return `${mountPath}${ctx.originalUrl}`;
+  const interaction = /^\/interaction\/([A-Za-z0-9_-]+)/.exec(ctx.path);
+  return interaction ? `${mountPath}/interaction/${interaction[1]}` : `${mountPath}/`;
 }
 
 function optionalString(value: unknown): string | undefined {

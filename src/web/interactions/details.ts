@@ -2,6 +2,7 @@
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { InteractionExpired } from '../errors.js';
+import { applyUiLocales } from '../middleware/request-context.js';
 
 export interface ClientSummary {
   clientId: string;
@@ -63,6 +64,7 @@ export function loadInteraction(provider: Provider): Middleware {
       },
     };
     ctx.state.interaction = state;
+    applyUiLocales(ctx, details.params.ui_locales, details.iat);
     ctx.set('Cache-Control', 'no-store');
     await next();
   };
