@@ -118,6 +118,16 @@ export function formatDate(
   }
 }
 
+/** Formats a number for the locale, e.g. 12345.6 -> "12,345.6" (en) / "12 345,6" (cs). */
+export function formatNumber(locale: string, value: number, options: Intl.NumberFormatOptions = {}): string {
+  try {
+    return new Intl.NumberFormat(locale, options).format(value);
+  } catch (err) {
+    if (err instanceof RangeError) return new Intl.NumberFormat(DEFAULT_LOCALE, options).format(value);
+    throw err;
+  }
+}
+
 /** The language tags of an Accept-Language header, best first (q=0 and `*` dropped). */
 export function parseAcceptLanguage(header: string): string[] {
   const entries: { tag: string; q: number; index: number }[] = [];

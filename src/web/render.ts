@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ejs from 'ejs';
 import type Koa from 'koa';
-import { formatDate, type I18n, type Translate } from '../i18n/index.js';
+import { formatDate, formatNumber, type I18n, type Translate } from '../i18n/index.js';
 import { viewsDir as defaultViewsDir } from '../paths.js';
 import { languageOptions } from './language-switch.js';
 
@@ -89,6 +89,8 @@ export interface BaseLocals {
   safeUrl: (url: string | undefined) => string | undefined;
   /** formatDate bound to the locale. */
   formatDate: (date: Date | string | number, options?: Intl.DateTimeFormatOptions) => string;
+  /** formatNumber bound to the locale. */
+  formatNumber: (value: number, options?: Intl.NumberFormatOptions) => string;
   /** Set by a page (`page.title = ...`) and read by the layout for <title>. */
   page: { title?: string };
   /** The language switcher: every supported language with the link that picks it and returns to this page. */
@@ -157,6 +159,7 @@ export function createRenderer(options: RendererOptions): Renderer {
       requestId: optionalString(state.requestId),
       safeUrl,
       formatDate: (date, opts) => formatDate(locale, date, opts),
+      formatNumber: (value, opts) => formatNumber(locale, value, opts),
       page: {},
       languages: languageOptions(i18n.locales, returnPath(ctx), optionalString(state.mountPath) ?? '')
         .map((l) => ({ ...l, current: l.tag === locale })),

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it, expect } from '@jest/globals';
-import { createI18n, formatDate, LocaleFileError, parseAcceptLanguage, readLocaleCatalogs, type I18n } from '../../src/i18n/index.js';
+import { createI18n, formatDate, formatNumber, LocaleFileError, parseAcceptLanguage, readLocaleCatalogs, type I18n } from '../../src/i18n/index.js';
 import { localesDir, packageRoot, viewsDir } from '../../src/paths.js';
 
 let dir: string;
@@ -161,6 +161,16 @@ describe('formatDate', () => {
   it('falls back to English for a malformed locale and refuses an invalid date', () => {
     expect(formatDate('not a locale!', date)).toBe('March 5, 2025');
     expect(() => formatDate('en', 'yesterday-ish')).toThrow(RangeError);
+  });
+});
+
+describe('formatNumber', () => {
+  it("groups and separates decimals the locale's way, falling back to English for a bad tag", () => {
+    expect(formatNumber('en', 12345.5)).toBe('12,345.5');
+    expect(formatNumber('cs', 12345.5)).toBe('12\u00a0345,5');
+    expect(formatNumber('ru', 12345.5)).toBe('12\u00a0345,5');
+    expect(formatNumber('hr', 12345.5)).toBe('12.345,5');
+    expect(formatNumber('not a locale!', 1234)).toBe('1,234');
   });
 });
 
