@@ -27,7 +27,7 @@ import { healthRoutes } from './web/health.js';
 import { languageSwitch } from './web/language-switch.js';
 import { interactionRoutes } from './web/interactions/index.js';
 import { selfServiceRoutes } from './web/self-service/index.js';
-import { accountRoutes } from './web/account/index.js';
+import { accountCenterClientMetadata, accountRoutes, ACCOUNT_CENTER_CLIENT_ID } from './web/account/index.js';
 import { apiRoutes } from './web/api/index.js';
 import type { RouteDeps } from './web/route-deps.js';
 
@@ -117,6 +117,13 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       provider.use(pages.notFound);
       provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
       provider.on('backchannel.error', (_ctx, err, clientId) => logger.warn({ err: err.message, clientId }, 'back-channel logout delivery failed'));
+      // The account center's "active sessions": where each session was last used.
+      provider.on('authorization.success', (ctx) => {
+        const session = ctx.oidc.session;
+        if (!session?.accountId || !session.uid) return;
+        services.accountCenter.recordSessionDevice(session.accountId, session.uid, { ip: ctx.ip, userAgent: ctx.get('user-agent') || null })
+          .catch((err) => logger.warn({ err: (err as Error).message }, 'recording the session device failed'));
+      });
       const deps: RouteDeps = { provider, services, render, csrf, config, db, mailer, logger };
       const routes = compose([
         interactionRoutes({ provider, services, render, csrf }).routes(),
@@ -148,6 +155,13 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
         return token.save();
       },
     });
+
+    if (role === 'server') {
+      // The account center's built-in client follows the issuer (which may change between starts).
+      const metadata = accountCenterClientMetadata(config.issuer);
+      await oidc.provider.Client.validate(metadata as never);
+      await clientStore.upsert(ACCOUNT_CENTER_CLIENT_ID, metadata as never, 0);
+    }
 
     const app = new Koa({ keys: cookieKeys, proxy: config.trustProxy });
     app.silent = true;
@@ -191,7 +205,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       }, config.keyRefreshSeconds * 1000));
       if (config.purgeIntervalSeconds > 0) {
         timers.push(setInterval(() => {
-          Promise.all([purgeExpired(db), purgeStaleThrottling(db, new Date()), services.tokens.purge()])
+          Promise.all([purgeExpired(db), purgeStaleThrottling(db, new Date()), services.tokens.purge(), services.rateLimits.purge()])
             .then(([n]) => n > 0 && logger.info({ purged: n }, 'expired OIDC rows purged'))
             .catch((err) => logger.warn({ err: (err as Error).message }, 'purge failed'));
         }, config.purgeIntervalSeconds * 1000));

@@ -10,6 +10,9 @@ import { PortUnavailable, startServer } from '../server.js';
 import { clientsCommand, clientsUsage } from './commands/clients.js';
 import { usersCommand, usersUsage } from './commands/users.js';
 import { keysCommand, keysUsage } from './commands/keys.js';
+import { mailCommand, mailUsage } from './commands/mail.js';
+import { legacyCommand, legacyUsage } from './commands/legacy.js';
+import { customersCommand, customersUsage } from './commands/customers.js';
 import { createOutput, UsageError } from './output.js';
 
 const usage = `Latchkey: single sign-on identity provider (OpenID Connect)
@@ -20,6 +23,9 @@ Usage:
   ${clientsUsage.replace(/\n {7}/g, '\n  ')}
   ${usersUsage.replace(/\n {7}/g, '\n  ')}
   ${keysUsage.replace(/\n {7}/g, '\n  ')}
+  ${mailUsage.replace(/\n {7}/g, '\n  ')}
+  ${legacyUsage}
+  ${customersUsage}
 
 Every command accepts --json for machine-readable output.`;
 
@@ -35,7 +41,7 @@ export async function runCli(argv: string[]): Promise<number> {
   };
   try {
     if (argv.includes('--help') || argv.includes('-h')) {
-      const commandUsage: Record<string, string> = { clients: clientsUsage, users: usersUsage, keys: keysUsage };
+      const commandUsage: Record<string, string> = { clients: clientsUsage, users: usersUsage, keys: keysUsage, mail: mailUsage, legacy: legacyUsage, customers: customersUsage };
       process.stdout.write(`${command && commandUsage[command] ? `Usage: ${commandUsage[command]}` : usage}\n`);
       return 0;
     }
@@ -71,6 +77,15 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       case 'keys':
         await keysCommand(sub, rest, latchkey, out);
+        return 0;
+      case 'mail':
+        await mailCommand(sub, rest, latchkey, out);
+        return 0;
+      case 'legacy':
+        await legacyCommand(sub, rest, latchkey, out);
+        return 0;
+      case 'customers':
+        await customersCommand(sub, rest, latchkey, out);
         return 0;
       case 'help':
         process.stdout.write(`${usage}\n`);

@@ -69,6 +69,8 @@ export interface LatchkeyConfig {
   /** Policy for new passwords (src/services/accounts/password-policy.ts). */
   passwordPolicy: { minLength: number };
   selfService: SelfServiceConfig;
+  /** Legacy import (issue 4): source keys whose profile data wins a merge, best first; unlisted sources rank after them. */
+  legacy: { sourcePrecedence: string[] };
   bruteForce: BruteForceConfig;
   /** Trust X-Forwarded-* headers (behind a load balancer). */
   trustProxy: boolean;
@@ -118,6 +120,9 @@ const envSchema = z.object({
   LATCHKEY_REQUIRE_VERIFIED_EMAIL: z.enum(['true', 'false', '1', '0'], { error: 'LATCHKEY_REQUIRE_VERIFIED_EMAIL must be true or false' }).default('true'),
   LATCHKEY_EMAIL_CHANGE_APPROVAL: z.enum(['true', 'false', '1', '0'], { error: 'LATCHKEY_EMAIL_CHANGE_APPROVAL must be true or false' }).default('false'),
   LATCHKEY_PROFILE_EDITABLE: z.string().default(PROFILE_FIELDS.join(',')),
+  LATCHKEY_LEGACY_SOURCE_PRECEDENCE: z.string()
+    .regex(/^\s*[a-z0-9]+(-[a-z0-9]+)*(\s*,\s*[a-z0-9]+(-[a-z0-9]+)*)*\s*$/, 'LATCHKEY_LEGACY_SOURCE_PRECEDENCE must be comma-separated source keys (lower-case letters, digits, dashes)')
+    .default('customer-center,eshop,mobile'),
   LATCHKEY_BRUTE_FORCE_FAILURE_FACTOR: intFrom('LATCHKEY_BRUTE_FORCE_FAILURE_FACTOR', 1, 1000).default(5),
   LATCHKEY_BRUTE_FORCE_WAIT_INCREMENT: intFrom('LATCHKEY_BRUTE_FORCE_WAIT_INCREMENT', 1, 86400).default(60),
   LATCHKEY_BRUTE_FORCE_MAX_WAIT: intFrom('LATCHKEY_BRUTE_FORCE_MAX_WAIT', 1, 7 * 86400).default(900),
@@ -207,6 +212,7 @@ export function loadConfig(env: Environment = process.env, overrides: Partial<La
       editableProfileFields: parseProfileFields(e.LATCHKEY_PROFILE_EDITABLE),
       emailChangeApproval: isTrue(e.LATCHKEY_EMAIL_CHANGE_APPROVAL),
     },
+    legacy: { sourcePrecedence: e.LATCHKEY_LEGACY_SOURCE_PRECEDENCE.split(',').map((k) => k.trim()) },
     bruteForce: {
       failureFactor: e.LATCHKEY_BRUTE_FORCE_FAILURE_FACTOR,
       waitIncrementSeconds: e.LATCHKEY_BRUTE_FORCE_WAIT_INCREMENT,

@@ -21,6 +21,8 @@ export function accountClaims(account: AccountRow): AccountClaims {
   if (account.given_name) claims.given_name = account.given_name;
   if (account.family_name) claims.family_name = account.family_name;
   if (account.locale) claims.locale = account.locale;
+  // OIDC Core §5.1.1: the address claim is a JSON object of its parts (street_address, locality, ...).
+  if (account.address && Object.keys(account.address).length > 0) claims.address = account.address as AccountClaims['address'];
   if (account.phone_number) {
     claims.phone_number = account.phone_number;
     claims.phone_number_verified = account.phone_number_verified;

@@ -26,6 +26,12 @@ export function createGrantLoader(consents: ConsentStore) {
     // show the consent page again for the missing scopes.
     const allowed = firstParty ? requested : requested.filter((s) => remembered!.includes(s));
     if (allowed.length > 0) grant.addOIDCScope(allowed.join(' '));
+    // Scopes of a resource server (Latchkey's own API) live in the grant per resource, not as OIDC scopes.
+    for (const [indicator, server] of Object.entries(ctx.oidc.resourceServers ?? {})) {
+      const offered = String((server as { scope?: string }).scope ?? '').split(' ');
+      const scopes = allowed.filter((s) => offered.includes(s));
+      if (scopes.length > 0) grant.addResourceScope(indicator, scopes.join(' '));
+    }
     const claims = ctx.oidc.claims;
     if (firstParty && claims) {
       for (const target of ['id_token', 'userinfo'] as const) {

@@ -10,6 +10,7 @@ import { newClientId } from '../services/clients/index.js';
 import { accountClaims, CLAIMS_BY_SCOPE } from './claims.js';
 import { createGrantLoader, type ConsentStore } from './consent.js';
 import type { ProviderPages } from './pages.js';
+import { API_SCOPES, apiResourceIndicators } from './resource-server.js';
 
 export interface OidcProviderDeps {
   config: LatchkeyConfig;
@@ -41,7 +42,7 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
       short: cookieOptions,
       names: { session: 'lk_session', interaction: 'lk_interaction', resume: 'lk_resume' },
     },
-    scopes: ['openid', 'offline_access', ...Object.keys(CLAIMS_BY_SCOPE)],
+    scopes: ['openid', 'offline_access', ...Object.keys(CLAIMS_BY_SCOPE), ...API_SCOPES],
     claims: { openid: ['sub'], ...CLAIMS_BY_SCOPE },
     async findAccount(_ctx, sub) {
       const account = await deps.findAccount(sub);
@@ -86,6 +87,8 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
       revocation: { enabled: true },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
+      // Latchkey's own API is a resource server (src/oidc/resource-server.ts).
+      resourceIndicators: apiResourceIndicators({ issuer: config.issuer, accessTokenSeconds: config.ttl.accessTokenSeconds }),
       backchannelLogout: { enabled: true },
       registration: {
         enabled: true,

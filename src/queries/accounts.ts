@@ -33,6 +33,17 @@ export interface NewAccount {
   locale?: string | null;
 }
 
+/** The profile columns an account-center change may write (OIDC standard claim names). */
+export interface ProfileColumns {
+  name?: string | null;
+  given_name?: string | null;
+  family_name?: string | null;
+  phone_number?: string | null;
+  locale?: string | null;
+  address?: Record<string, string> | null;
+}
+const PROFILE_COLUMNS: (keyof ProfileColumns)[] = ['name', 'given_name', 'family_name', 'phone_number', 'locale', 'address'];
+
 const one = (rows: unknown[]) => (rows[0] === undefined ? undefined : accountRow.parse(rows[0]));
 
 /** Typed access to the accounts table. */
@@ -75,9 +86,43 @@ export function createAccountQueries(db: Queryable) {
       );
       return one(rows);
     },
+    /** Writes profile fields (OIDC claim names; address as the claim's object); returns the updated row. */
+    async updateProfile(id: string, fields: ProfileColumns): Promise<AccountRow | undefined> {
+      const entries = Object.entries(fields).filter(([k]) => PROFILE_COLUMNS.includes(k as keyof ProfileColumns));
+      if (entries.length === 0) return this.findById(id);
+      const sets = entries.map(([k], i) => (k === 'address' ? `address = $${i + 2}::jsonb` : `${k} = $${i + 2}`));
+      // A new phone number has not been verified.
+      if (entries.some(([k]) => k === 'phone_number')) sets.push('phone_number_verified = false');
+      const values = entries.map(([k, v]) => (k === 'address' && v !== null ? JSON.stringify(v) : v));
+      const { rows } = await db.query(`UPDATE accounts SET ${sets.join(', ')}, updated_at = now() WHERE id = $1 RETURNING *`, [id, ...values]);
+      return one(rows);
+    },
+    /** Sets a new (verified) email; undefined when no such account. */
+    async setVerifiedEmail(id: string, normalizedEmail: string): Promise<AccountRow | undefined> {
+      const { rows } = await db.query('UPDATE accounts SET email = $2, email_verified = true, updated_at = now() WHERE id = $1 RETURNING *', [id, normalizedEmail]);
+      return one(rows);
+    },
+    /** Deletes the account (consents, tokens, devices and email changes cascade; audit events keep a NULL account). */
+    async deleteById(id: string): Promise<boolean> {
+      const { rowCount } = await db.query('DELETE FROM accounts WHERE id = $1', [id]);
+      return rowCount > 0;
+    },
     async count(): Promise<number> {
       const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts');
       return z.number().parse(rows[0]?.n);
+    },
+    /** The mailbox was proven (a verification link or code, a reset, an invitation). */
+    async markEmailVerified(id: string): Promise<void> {
+      await db.query('UPDATE accounts SET email_verified = true, updated_at = now() WHERE id = $1 AND NOT email_verified', [id]);
+    },
+    /** Sets the display name only when the account has none (an invitation's set-password form). */
+    async setNameIfEmpty(id: string, name: string): Promise<void> {
+      await db.query("UPDATE accounts SET name = $2, updated_at = now() WHERE id = $1 AND coalesce(name, '') = ''", [id, name]);
+    },
+    /** The account, locked against concurrent changes until the transaction ends. */
+    async lockById(id: string): Promise<AccountRow | undefined> {
+      if (!z.string().uuid().safeParse(id).success) return undefined;
+      return one((await db.query('SELECT * FROM accounts WHERE id = $1 FOR UPDATE', [id])).rows);
     },
   };
 }

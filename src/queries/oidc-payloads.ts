@@ -101,6 +101,53 @@ export function createOidcPayloadQueries(db: Queryable) {
       const { rowCount } = await db.query('DELETE FROM oidc_payloads WHERE account_id = $1', [accountId]);
       return rowCount;
     },
+    /** Ends one session of the account and deletes the codes and tokens issued in it; returns how many rows went. */
+    async destroySession(accountId: string, sessionUid: string): Promise<number> {
+      if (!representable(accountId, sessionUid)) return 0;
+      const { rowCount } = await db.query(
+        `DELETE FROM oidc_payloads WHERE account_id = $1
+           AND ((model = 'Session' AND uid = $2) OR (model <> 'Session' AND payload ->> 'sessionUid' = $2))`,
+        [accountId, sessionUid],
+      );
+      return rowCount;
+    },
+    /**
+     * Ends every session of the account except keepSessionUid (all when undefined) and deletes every code
+     * and token not issued in the kept session (refresh tokens included); grants stay. Returns how many rows went.
+     */
+    async destroyOtherSessions(accountId: string, keepSessionUid: string | undefined): Promise<number> {
+      if (!representable(accountId, keepSessionUid ?? '')) return 0;
+      const { rowCount } = await db.query(
+        `DELETE FROM oidc_payloads WHERE account_id = $1 AND (
+           (model = 'Session' AND uid IS DISTINCT FROM $2::text)
+           OR (model IN ('AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest')
+               AND payload ->> 'sessionUid' IS DISTINCT FROM $2::text))`,
+        [accountId, keepSessionUid ?? null],
+      );
+      return rowCount;
+    },
+    /** The live grants of an account (payloads: clientId, openid.scope, iat...). */
+    async listGrants(accountId: string): Promise<{ id: string; payload: Record<string, unknown> }[]> {
+      if (!representable(accountId)) return [];
+      const { rows } = await db.query(
+        `SELECT id, payload FROM oidc_payloads WHERE model = 'Grant' AND account_id = $1 AND ${LIVE} ORDER BY id`,
+        [accountId],
+      );
+      return rows.map((r) => z.object({ id: z.string(), payload: payloadSchema }).parse(r));
+    },
+    /** Deletes the account's grants for one client and everything issued under them; returns how many rows went. */
+    async destroyClientGrants(accountId: string, clientId: string): Promise<number> {
+      if (!representable(accountId, clientId)) return 0;
+      const { rowCount } = await db.query(
+        `WITH grants AS (
+           SELECT id FROM oidc_payloads WHERE model = 'Grant' AND account_id = $1 AND payload ->> 'clientId' = $2)
+         DELETE FROM oidc_payloads WHERE (model = 'Grant' AND id IN (SELECT id FROM grants))
+           OR (grant_id IN (SELECT id FROM grants))
+           OR (account_id = $1 AND model <> 'Session' AND payload ->> 'clientId' = $2)`,
+        [accountId, clientId],
+      );
+      return rowCount;
+    },
     /** Deletes up to batchSize expired rows, skipping rows other transactions hold; returns how many. */
     async deleteExpiredBatch(batchSize: number): Promise<number> {
       const { rowCount } = await db.query(

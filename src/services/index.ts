@@ -10,7 +10,14 @@ import { createAuditLog } from './audit/index.js';
 import { createAccountTokens } from './account-tokens/index.js';
 import { createBruteForceGuard } from './brute-force/index.js';
 import { createKeyService } from './keys/index.js';
+import { createAccountCenter } from './account-center/index.js';
 import type { SecretBox } from './secrets/secret-box.js';
+import { createLegacyImport } from './legacy/import/index.js';
+import { createCustomerDirectory } from './customers/index.js';
+import { createRateLimiter } from './rate-limit/index.js';
+import { createSignupService } from './signup/index.js';
+import { createRecoveryService } from './recovery/index.js';
+import { createProvisioning } from './provisioning/index.js';
 
 export interface ServiceDeps {
   config: LatchkeyConfig;
@@ -43,6 +50,18 @@ export async function createServices(deps: ServiceDeps) {
   const keys = createKeyService({ db, box, publishSeconds });
   const bruteForce = createBruteForceGuard({ db, config: config.bruteForce });
   const tokens = createAccountTokens(db);
-  return { audit, hasher, accounts, consents, keys, bruteForce, tokens };
+  const rateLimits = createRateLimiter(db);
+  const signup = createSignupService({ db, issuer: config.issuer, selfService: config.selfService, accounts, hasher, audit, tokens, limiter: rateLimits });
+  const recovery = createRecoveryService({
+    db, issuer: config.issuer, accounts, hasher, audit, tokens, limiter: rateLimits,
+    revokeAccountArtifacts: (accountId: string, tx: Queryable) => createOidcPayloadQueries(tx).destroyByAccountId(accountId),
+    forgetLoginFailures: (email: string) => bruteForce.reset(email),
+  });
+  const provisioning = createProvisioning({ db, issuer: config.issuer, tokens, audit });
+  const accountCenter = createAccountCenter({ db, config, accounts, hasher, audit, bruteForce, tokens });
+  // Legacy import and the customer directory (issue 4).
+  const legacyImport = createLegacyImport({ db, audit, sourcePrecedence: config.legacy.sourcePrecedence });
+  const customers = createCustomerDirectory({ db, audit });
+  return { audit, hasher, accounts, consents, keys, bruteForce, tokens, rateLimits, signup, recovery, provisioning, accountCenter, legacyImport, customers };
 }
 export type LatchkeyServices = Awaited<ReturnType<typeof createServices>>;

@@ -30,6 +30,12 @@ export interface LoginPageLocals {
   error?: string | undefined;
   /** Show the "first time here? use your old password" note (legacy migration). */
   firstTimeHint: boolean;
+  /** The "Create account" link (only when registration is enabled). */
+  registerUrl?: string | undefined;
+  /** The "Forgot password?" link. */
+  forgotUrl?: string | undefined;
+  /** An already translated note after a self-service step (e.g. "Your email is verified"). */
+  notice?: string | undefined;
 }
 
 export interface ConsentPageLocals {
@@ -178,13 +184,17 @@ export function createRenderer(options: RendererOptions): Renderer {
   });
 }
 
+const OWN_PAGES = /^\/(?:interaction|register|verify-email|forgot-password|reset-password|invitation|email-change|account)(?:\/|$)/;
+
 /**
  * Where the language switcher comes back to: this page for a GET; after a form POST, the page the form
  * belongs to (an interaction's step page), else the site root.
  */
 function returnPath(ctx: Koa.ParameterizedContext): string {
   const mountPath = optionalString(ctx.state.mountPath) ?? '';
-  if (ctx.method === 'GET') return `${mountPath}${ctx.originalUrl}`;
+  // Only Latchkey's own pages come back with their query: an OAuth endpoint's query (state, PKCE
+  // challenge, login_hint...) must not be copied into links on its error page.
+  if (ctx.method === 'GET' && OWN_PAGES.test(ctx.path)) return `${mountPath}${ctx.originalUrl}`;
   const interaction = /^\/interaction\/([A-Za-z0-9_-]+)/.exec(ctx.path);
   return interaction ? `${mountPath}/interaction/${interaction[1]}` : `${mountPath}/`;
 }

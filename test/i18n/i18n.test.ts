@@ -201,7 +201,7 @@ describe('locale files', () => {
   }
 
   // Scopes are translated with a computed key (`scope.${name}`), so they are listed here.
-  const scopes = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access', 'customer', 'company', 'organizations'];
+  const scopes = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access', 'customer', 'company', 'organizations', 'account'];
   const required = new Map([
     ...usedKeys([...filesUnder(viewsDir, '.ejs'), ...filesUnder(path.join(packageRoot, 'src'), '.ts')]),
     ...scopes.map((s) => [`scope.${s}`, 'the scope list'] as [string, string]),

@@ -15,7 +15,7 @@ describe.each(databaseKinds)('signing key rotation (%s)', (kind) => {
 
   beforeAll(async () => {
     t = await startTestLatchkey(kind);
-    await t.latchkey.services.accounts.create(user);
+    await t.latchkey.services.accounts.create({ ...user, emailVerified: true });
     const { client, clientSecret } = await t.latchkey.clients.create({ name: 'Shop', type: 'web', redirectUris: [REDIRECT_URI], firstParty: true });
     es = { id: client.clientId, config: await relyingParty(t.issuer, client.clientId, clientSecret) };
     const legacy = await oidc.dynamicClientRegistration(

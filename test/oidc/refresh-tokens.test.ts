@@ -17,7 +17,7 @@ describe.each(databaseKinds)('refresh tokens (%s)', (kind) => {
 
   beforeAll(async () => {
     t = await startTestLatchkey(kind);
-    accountId = (await t.latchkey.services.accounts.create({ ...grace, name: 'Grace Hopper' })).id;
+    accountId = (await t.latchkey.services.accounts.create({ ...grace, name: 'Grace Hopper', emailVerified: true })).id;
     const { client, clientSecret } = await t.latchkey.clients.create({ name: 'Shop', type: 'web', redirectUris: [REDIRECT_URI], firstParty: true });
     config = await relyingParty(t.issuer, client.clientId, clientSecret);
   });

@@ -35,7 +35,7 @@ describe.each(databaseKinds)('dynamic client registration (%s)', (kind) => {
 
   beforeAll(async () => {
     t = await startTestLatchkey(kind);
-    await t.latchkey.services.accounts.create(user);
+    await t.latchkey.services.accounts.create({ ...user, emailVerified: true });
     registrationEndpoint = String((await discoveryDocument(t.issuer)).registration_endpoint);
     initialAccessToken = await t.latchkey.clients.issueInitialAccessToken(3600);
   });

@@ -7,7 +7,8 @@ import { table, UsageError, type Output } from '../output.js';
 
 export const clientsUsage = `latchkey clients create --name NAME --redirect-uri URI [--redirect-uri URI2] [--type web|native|spa|service]
                         [--first-party] [--post-logout-redirect-uri URI] [--backchannel-logout-uri URI]
-                        [--require-customer-link] [--pkce-optional] [--logo-uri URI] [--json]
+                        [--require-customer-link] [--pkce-optional] [--logo-uri URI]
+                        [--scope SCOPE ...] [--json]
        latchkey clients list [--json]
        latchkey clients show CLIENT_ID [--json]
        latchkey clients delete CLIENT_ID
@@ -21,7 +22,7 @@ function view(c: ClientSummary) {
     redirect_uris: c.redirectUris, post_logout_redirect_uris: c.postLogoutRedirectUris,
     backchannel_logout_uri: c.backchannelLogoutUri ?? null, grant_types: c.grantTypes,
     token_endpoint_auth_method: c.tokenEndpointAuthMethod, require_pkce: c.requirePkce,
-    require_customer_link: c.requireCustomerLink, registered_by: c.registeredBy,
+    require_customer_link: c.requireCustomerLink, registered_by: c.registeredBy, scope: c.scope ?? null,
     ...(c.createdAt ? { created_at: c.createdAt.toISOString() } : {}),
   };
 }
@@ -43,7 +44,7 @@ export async function clientsCommand(sub: string | undefined, argv: string[], la
         name: { type: 'string' }, 'redirect-uri': { type: 'string', multiple: true }, type: { type: 'string' },
         'first-party': { type: 'boolean' }, 'post-logout-redirect-uri': { type: 'string', multiple: true },
         'backchannel-logout-uri': { type: 'string' }, 'require-customer-link': { type: 'boolean' },
-        'pkce-optional': { type: 'boolean' }, 'logo-uri': { type: 'string' },
+        'pkce-optional': { type: 'boolean' }, 'logo-uri': { type: 'string' }, scope: { type: 'string', multiple: true },
       }, clientsUsage);
       if (positionals.length) throw new UsageError(`Unexpected argument ${positionals[0]}.\n\nUsage: ${clientsUsage}`);
       if (!values.name) throw new UsageError(`--name is required.\n\nUsage: ${clientsUsage}`);
@@ -62,6 +63,8 @@ export async function clientsCommand(sub: string | undefined, argv: string[], la
         requireCustomerLink: values['require-customer-link'] ?? false,
         requirePkce: !values['pkce-optional'],
         logoUri: values['logo-uri'],
+        // The scopes the client may request (e.g. accounts:provision for a service client); default: any.
+        scope: values.scope?.flatMap((v) => v.split(' ')).filter(Boolean).join(' ') || undefined,
       });
       out.result({ ...view(client), ...(clientSecret ? { client_secret: clientSecret } : {}) },
         [...describe(client), ...(clientSecret ? ['', `client_secret  ${clientSecret}`, '(shown once: store it now)'] : [])]);

@@ -38,6 +38,8 @@ export interface ClientSummary {
   requirePkce: boolean;
   /** 'operator' (CLI) or 'dynamic' (RFC 7591). */
   registeredBy: 'operator' | 'dynamic';
+  /** The scopes the client may request (space-separated); undefined: any scope. */
+  scope: string | undefined;
   createdAt?: Date;
 }
 
@@ -56,6 +58,7 @@ function summarize(clientId: string, m: Record<string, unknown>, createdAt?: Dat
     tokenEndpointAuthMethod: String(m.token_endpoint_auth_method ?? 'client_secret_basic'),
     requirePkce: m.require_pkce !== false,
     registeredBy: m.registered_by === 'operator' ? 'operator' : 'dynamic',
+    scope: typeof m.scope === 'string' && m.scope !== '' ? m.scope : undefined,
     ...(createdAt ? { createdAt } : {}),
   };
 }
@@ -85,6 +88,7 @@ export function createClientService(deps: ClientServiceDeps) {
       if (!input.name.trim()) throw new InvalidInput('A client needs a name (--name).', 'name');
       if (input.type !== 'service' && input.redirectUris.length === 0) throw new InvalidInput(`A ${input.type} client needs at least one --redirect-uri.`, 'redirect_uri');
       if (input.type === 'service' && input.redirectUris.length > 0) throw new InvalidInput('A service client uses client credentials only and takes no redirect URI.', 'redirect_uri');
+      if (input.scope?.split(' ').includes('accounts:provision') && input.type !== 'service') throw new InvalidInput('Only a service client (--type service) may hold the accounts:provision scope.', 'scope');
       for (const uri of input.redirectUris) {
         const problem = redirectUriProblem(uri, input.type, deps.production);
         if (problem) throw new InvalidInput(problem, 'redirect_uri');

@@ -45,8 +45,9 @@ export async function grantConsent(deps: { provider: Provider; services: Latchke
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
   const grantId = await grant.save();
   if (how === 'explicit') {
-    await services.consents.remember(interaction.accountId, interaction.client.clientId, missing.missingOIDCScope ?? []);
-    await services.audit.record({ accountId: interaction.accountId, type: 'consent.granted', clientId: interaction.client.clientId, ip: ctx.ip, userAgent: ctx.get('user-agent'), data: { scopes: missing.missingOIDCScope ?? [] } });
+    const answered = [...(missing.missingOIDCScope ?? []), ...Object.values(missing.missingResourceScopes ?? {}).flat()];
+    await services.consents.remember(interaction.accountId, interaction.client.clientId, answered);
+    await services.audit.record({ accountId: interaction.accountId, type: 'consent.granted', clientId: interaction.client.clientId, ip: ctx.ip, userAgent: ctx.get('user-agent'), data: { scopes: answered } });
   }
   await provider.interactionFinished(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   ctx.respond = false;

@@ -25,7 +25,11 @@ export function interactionRoutes(deps: InteractionRoutesDeps) {
 
   router.get('/interaction/:uid', interaction, async function showStep(ctx) {
     const state = ctx.state.interaction as InteractionState;
-    if (state.prompt === 'login') return renderLogin(render, ctx, state);
+    if (state.prompt === 'login') {
+      // After a self-service step (email verified, password set) the page says so and has the email filled in.
+      const query = (name: string) => (typeof ctx.query[name] === 'string' ? ctx.query[name] : undefined);
+      return renderLogin(render, ctx, state, { email: query('email')?.slice(0, 320), after: query('after'), registration: services.signup.registrationEnabled });
+    }
     if (state.prompt === 'consent' && state.accountId && consentIsImplied(state)) {
       return grantConsent({ provider, services }, ctx, { ...state, accountId: state.accountId }, 'implied');
     }

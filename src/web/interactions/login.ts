@@ -5,13 +5,16 @@ import type Provider from 'oidc-provider';
 import type { LatchkeyServices } from '../../services/index.js';
 import type { Renderer } from '../render.js';
 import { clientView, type InteractionState } from './details.js';
+import { holdUnverifiedLogin } from '../self-service/login-gate.js';
 
 const MAX_EMAIL_LENGTH = 320;
 
 /** Renders the login page for the interaction (optionally with the generic error). */
-export async function renderLogin(render: Renderer, ctx: Parameters<Middleware>[0], interaction: InteractionState, options: { email?: string; error?: boolean } = {}) {
+export async function renderLogin(render: Renderer, ctx: Parameters<Middleware>[0], interaction: InteractionState, options: { email?: string; error?: boolean; after?: string; registration?: boolean } = {}) {
   const t = render.translator(ctx);
   const base = `${ctx.state.mountPath}/interaction/${interaction.uid}`;
+  // Self-service links carry the interaction so the person can come back to this sign-in.
+  const back = `interaction=${encodeURIComponent(interaction.uid)}`;
   const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint.slice(0, MAX_EMAIL_LENGTH) : '';
   render(ctx, 'login', {
     client: clientView(interaction.client),
@@ -20,6 +23,9 @@ export async function renderLogin(render: Renderer, ctx: Parameters<Middleware>[
     email: options.email ?? hint,
     error: options.error ? t('login.error.invalid') : undefined,
     firstTimeHint: false,
+    registerUrl: options.registration ? `${ctx.state.mountPath}/register?${back}` : undefined,
+    forgotUrl: `${ctx.state.mountPath}/forgot-password?${back}`,
+    notice: options.after === 'verified' ? t('signup.login.after_verified') : options.after === 'password-set' ? t('signup.login.after_password_set') : undefined,
   }, options.error ? 400 : 200);
 }
 
@@ -44,17 +50,19 @@ export function loginSubmission(deps: { provider: Provider; services: LatchkeySe
       // Same work as a real check, so the refusal cannot be told apart by timing.
       await services.accounts.burnPasswordCheck(password);
       await services.audit.record({ type: 'login.throttled', data: { email: key }, ...audit });
-      await renderLogin(render, ctx, interaction, { email, error: true });
+      await renderLogin(render, ctx, interaction, { email, error: true, registration: services.signup.registrationEnabled });
       return;
     }
     const { account, knownAccountId } = await services.accounts.authenticate(email, password);
     if (!account) {
       await attempt.failed();
       await services.audit.record({ accountId: knownAccountId, type: 'login.failed', data: { email: key }, ...audit });
-      await renderLogin(render, ctx, interaction, { email, error: true });
+      await renderLogin(render, ctx, interaction, { email, error: true, registration: services.signup.registrationEnabled });
       return;
     }
     await attempt.succeeded();
+    // A correct password for an unverified address: the login waits for the mailed code or link.
+    if (await holdUnverifiedLogin({ services, render }, ctx, interaction, account)) return;
     await services.audit.record({ accountId: account.id, type: 'login.succeeded', ...audit });
     await provider.interactionFinished(ctx.req, ctx.res, {
       login: { accountId: account.id, amr: ['pwd'], remember: true },
