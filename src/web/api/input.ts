@@ -1,49 +1,14 @@
 // Validation at the boundary of the JSON API: each route declares the shape of its body and query (zod),
 // and the handler works with typed, trusted values. Bodies are bounded (OWASP ASVS 13.1: 64 KiB), must be
 // application/json and must parse; anything else is a 400 naming the problem, never a 500.
-import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import { BadRequest, PayloadTooLarge } from '../errors.js';
+import { BadRequest } from '../errors.js';
+import { readBody } from '../middleware/form.js';
 
 const LIMIT_BYTES = 64 * 1024;
 
-/** Reads the whole body, refusing more than limit bytes (an oversized body is left unread, so the 413 can be sent). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new PayloadTooLarge('The request body is too large.'));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onError);
-    };
-    function onData(chunk: Buffer) {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        reject(new PayloadTooLarge('The request body is too large.'));
-        return;
-      }
-      chunks.push(chunk);
-    }
-    function onEnd() {
-      cleanup();
-      resolve(Buffer.concat(chunks));
-    }
-    function onError() {
-      cleanup();
-      reject(new BadRequest('The request body could not be read.'));
-    }
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onError);
-  });
-}
+const BODY = { tooLarge: 'The request body is too large.', unreadable: 'The request body could not be read.' };
 
 /** "field: problem; field2: problem" for a zod error (never the values: they may be passwords). */
 function describeIssues(error: z.ZodError): string {
@@ -67,7 +32,7 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what:
 export function jsonBody<S extends z.ZodType>(schema: S): Middleware {
   return async function parseJsonBody(ctx, next) {
     if (!ctx.is('application/json')) throw new BadRequest('Expected a JSON body (Content-Type: application/json).');
-    const text = (await readBody(ctx.req, LIMIT_BYTES)).toString('utf8');
+    const text = (await readBody(ctx.req, LIMIT_BYTES, BODY)).toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -7,13 +7,20 @@ import { BadRequest, PayloadTooLarge } from '../errors.js';
 
 const LIMIT_BYTES = 64 * 1024;
 
+/** What a body is called in the errors readBody throws ("The form is too large."). */
+export interface BodyNames {
+  tooLarge: string;
+  unreadable: string;
+}
+const FORM: BodyNames = { tooLarge: 'The form is too large.', unreadable: 'The form could not be read.' };
+
 /**
  * Reads the whole body, refusing more than limit bytes. An oversized body is left unread rather than
  * destroyed, so the connection stays usable for the 413 answer (Node discards the rest).
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, names: BodyNames = FORM): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new PayloadTooLarge('The form is too large.'));
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new PayloadTooLarge(names.tooLarge));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -27,7 +34,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        reject(new PayloadTooLarge('The form is too large.'));
+        reject(new PayloadTooLarge(names.tooLarge));
         return;
       }
       chunks.push(chunk);
@@ -38,7 +45,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     }
     function onError() {
       cleanup();
-      reject(new BadRequest('The form could not be read.'));
+      reject(new BadRequest(names.unreadable));
     }
     function onClose() {
       onError(); // closed before the end of the body: the client went away
