@@ -7,6 +7,8 @@ export const CLAIMS_BY_SCOPE = {
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],
   address: ['address'],
+  // Filled from the account's customer link (src/oidc/customer-prompt.ts customerClaims).
+  customer: ['customer_id', 'company'],
 } as const;
 
 /** The claim values of an account; oidc-provider filters them by the granted scopes and claims. */

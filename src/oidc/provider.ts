@@ -2,7 +2,7 @@
 // RFC 9700 (OAuth 2.0 Security BCP): code flow only (no implicit, no password grant), PKCE S256
 // (mandatory for public clients, per-client for confidential ones), exact redirect URIs, refresh token
 // rotation with reuse detection (a reused refresh token revokes the grant), RFC 9207 `iss` in responses.
-import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { LatchkeyConfig } from '../config/index.js';
 import type { AccountRow } from '../queries/accounts.js';
 import { createClientMetadataValidator, EXTRA_CLIENT_PROPERTIES } from './client-metadata.js';
@@ -11,6 +11,7 @@ import { accountClaims, CLAIMS_BY_SCOPE } from './claims.js';
 import { createGrantLoader, type ConsentStore } from './consent.js';
 import type { ProviderPages } from './pages.js';
 import { API_SCOPES, apiResourceIndicators } from './resource-server.js';
+import { customerClaims, latchkeyInteractionPolicy } from './customer-prompt.js';
 
 export interface OidcProviderDeps {
   config: LatchkeyConfig;
@@ -47,7 +48,7 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
     async findAccount(_ctx, sub) {
       const account = await deps.findAccount(sub);
       if (!account || account.status !== 'active') return undefined;
-      return { accountId: account.id, claims: () => accountClaims(account) };
+      return { accountId: account.id, claims: async () => ({ ...accountClaims(account), ...(await customerClaims(provider, account.id)) }) };
     },
     // Like Keycloak and Auth0: the ID token carries the claims of the granted scopes, so sibling apps
     // need no userinfo call to learn the email and name.
@@ -111,7 +112,7 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
     },
     loadExistingGrant: createGrantLoader(deps.consents),
     interactions: {
-      policy: interactionPolicy.base(),
+      policy: latchkeyInteractionPolicy(),
       url: (_ctx, interaction) => `${config.mountPath}/interaction/${interaction.uid}`,
     },
     renderError: pages.renderError,

@@ -1,5 +1,6 @@
 // latchkey customers import: load the customer directory (issue 4, item 8; DESIGN.md, "Customer directory
 // import format"). Progress on stderr when it is a terminal; the summary on stdout.
+// latchkey customers link|unlink EMAIL|ID CUSTOMER_ID: staff link an account to a customer or remove the link.
 import type { Latchkey } from '../../app.js';
 import type { CustomerImportSummary } from '../../services/customers/index.js';
 import type { ImportFormat } from '../../services/legacy/import/index.js';
@@ -8,7 +9,9 @@ import { parse } from '../args.js';
 import { table, UsageError, type Output } from '../output.js';
 import { batchSize, checkFormat } from './legacy.js';
 
-export const customersUsage = `latchkey customers import [--format ndjson|csv] [--dry-run] [--rejects PATH] [--batch-size N] FILE`;
+export const customersUsage = `latchkey customers import [--format ndjson|csv] [--dry-run] [--rejects PATH] [--batch-size N] FILE
+       latchkey customers link EMAIL|ID CUSTOMER_ID
+       latchkey customers unlink EMAIL|ID CUSTOMER_ID`;
 
 function human(s: CustomerImportSummary): string[] {
   return [
@@ -26,8 +29,26 @@ function human(s: CustomerImportSummary): string[] {
   ];
 }
 
+/** latchkey customers link|unlink: staff manage an account's customer links (audited as linked by "staff"). */
+async function linkCommand(sub: 'link' | 'unlink', argv: string[], latchkey: () => Promise<Latchkey>, out: Output): Promise<void> {
+  const { positionals } = parse(argv, {}, customersUsage);
+  if (positionals.length !== 2) throw new UsageError(`latchkey customers ${sub} takes EMAIL|ID and CUSTOMER_ID.\n\nUsage: ${customersUsage}`);
+  const [who, customerId] = positionals as [string, string];
+  const lk = await latchkey();
+  const account = await lk.services.accounts.requireAccount(who);
+  const changed = sub === 'link'
+    ? await lk.services.customers.link(account.id, customerId, 'staff')
+    : await lk.services.customers.unlink(account.id, customerId, 'staff');
+  const customers = (await lk.services.customers.linksOf(account.id)).map((l) => l.customer_id);
+  const message = sub === 'link'
+    ? (changed ? `Linked ${account.email} to customer ${customerId}.` : `${account.email} was already linked to customer ${customerId}.`)
+    : (changed ? `Unlinked ${account.email} from customer ${customerId}.` : `${account.email} was not linked to customer ${customerId}.`);
+  out.result({ sub: account.id, email: account.email, changed, customers }, message);
+}
+
 /** Runs a customers subcommand. */
 export async function customersCommand(sub: string | undefined, argv: string[], latchkey: () => Promise<Latchkey>, out: Output): Promise<void> {
+  if (sub === 'link' || sub === 'unlink') return linkCommand(sub, argv, latchkey, out);
   if (sub !== 'import') throw new UsageError(`Unknown customers command ${sub ?? '(none)'}.\n\nUsage: ${customersUsage}`);
   const { values, positionals } = parse(argv, {
     format: { type: 'string' },

@@ -20,6 +20,7 @@ async function showProfile(deps: RouteDeps, ctx: Koa.ParameterizedContext, optio
     editable: profile.editable_fields,
     locales: deps.services.accountCenter.supportedLocales,
     pendingEmail: open?.newEmail,
+    customerLinks: await deps.services.customers.linksOf(account.id),
     error: options.error,
     saved: ctx.query.saved === '1',
   }, options.status ?? 200);

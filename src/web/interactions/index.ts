@@ -8,6 +8,8 @@ import type { Renderer } from '../render.js';
 import { loadInteraction, type InteractionState } from './details.js';
 import { loginSubmission, renderLogin } from './login.js';
 import { consentIsImplied, consentSubmission, grantConsent, renderConsent } from './consent.js';
+import { customerLinkSubmission, registerProductPage, registerProductSubmission, renderCustomerStep } from './customer-link.js';
+import { useCustomerLinks } from '../../oidc/customer-prompt.js';
 
 export interface InteractionRoutesDeps {
   provider: Provider;
@@ -22,6 +24,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps) {
   const router = new Router();
   const csrf = verifyCsrf(deps.csrf);
   const interaction = loadInteraction(provider);
+  useCustomerLinks(provider, (accountId) => services.customers.linksOf(accountId));
 
   router.get('/interaction/:uid', interaction, async function showStep(ctx) {
     const state = ctx.state.interaction as InteractionState;
@@ -34,6 +37,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps) {
       return grantConsent({ provider, services }, ctx, { ...state, accountId: state.accountId }, 'implied');
     }
     if (state.prompt === 'consent') return renderConsent(render, ctx, state, services);
+    if (state.prompt === 'customer' && state.accountId) return renderCustomerStep({ provider, services, render }, ctx, state, 'link');
     // A prompt Latchkey has no page for: end the authorization with an error instead of hanging.
     await provider.interactionFinished(ctx.req, ctx.res, { error: 'interaction_required', error_description: `unsupported prompt ${state.prompt}` }, { mergeWithLastSubmission: false });
     ctx.respond = false;
@@ -41,6 +45,9 @@ export function interactionRoutes(deps: InteractionRoutesDeps) {
 
   router.post('/interaction/:uid/login', parseForm, csrf, interaction, loginSubmission({ provider, services, render }));
   router.post('/interaction/:uid/confirm', parseForm, csrf, interaction, consentSubmission({ provider, services }));
+  router.get('/interaction/:uid/register-product', interaction, registerProductPage({ provider, services, render }));
+  router.post('/interaction/:uid/customer-link', parseForm, csrf, interaction, customerLinkSubmission({ provider, services, render }));
+  router.post('/interaction/:uid/register-product', parseForm, csrf, interaction, registerProductSubmission({ provider, services, render }));
   router.post('/interaction/:uid/abort', parseForm, csrf, interaction, async function abort(ctx) {
     await provider.interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
     ctx.respond = false;
