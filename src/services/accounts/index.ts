@@ -2,6 +2,7 @@
 import type { Database, Queryable } from '../../db/types.js';
 import { createAccountQueries, type AccountRow } from '../../queries/accounts.js';
 import type { AuditLog } from '../audit/index.js';
+import { createLegacyLockIn } from '../legacy/lock-in.js';
 import { AlreadyExists, InvalidInput, NotFound } from '../errors.js';
 import { isPlausibleEmail, normalizeEmail } from './email.js';
 import type { PasswordHasher } from './password.js';
@@ -50,6 +51,7 @@ export function createAccountService(deps: AccountServiceDeps) {
   const { db, hasher, audit } = deps;
   const minLength = deps.passwordPolicy?.minLength ?? DEFAULT_MIN_PASSWORD_LENGTH;
   const accounts = createAccountQueries(db);
+  const legacy = createLegacyLockIn({ db, hasher, audit });
 
   async function requireAccount(idOrEmail: string): Promise<AccountRow> {
     const account = idOrEmail.includes('@')
@@ -101,8 +103,16 @@ export function createAccountService(deps: AccountServiceDeps) {
     async authenticate(emailInput: string, password: string): Promise<Authentication> {
       const account = await accounts.findByEmail(normalizeEmail(emailInput));
       if (!account?.password_hash) {
+        // No Latchkey password yet: first sign-in with a legacy password (src/services/legacy/lock-in.ts).
+        // Every legacy hash is checked, and the Argon2 dummy runs too, so unknown emails cost comparable work.
+        const winner = account ? await legacy.match(account.id, password) : undefined;
         await hasher.verifyDummy(password);
-        return { account: undefined, knownAccountId: account?.id ?? null };
+        if (!account || !winner || account.status !== 'active') return { account: undefined, knownAccountId: account?.id ?? null };
+        // Takeover defence (item 5) not wired yet: an unverified source's password on an unverified email is refused.
+        if (legacy.needsMailboxProof(winner, account.email_verified)) return { account: undefined, knownAccountId: account.id };
+        const locked = await legacy.lockIn(account.id, winner, password);
+        const valid = locked.outcome === 'locked-in' || locked.valid;
+        return { account: valid ? await accounts.findById(account.id) : undefined, knownAccountId: account.id };
       }
       const result = await hasher.verify(account.password_hash, password);
       if (!result.valid || account.status !== 'active') return { account: undefined, knownAccountId: account.id };
