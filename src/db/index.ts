@@ -13,6 +13,7 @@ export type { Database, Queryable, QueryResult } from './types.js';
 export { migrate } from './migrate.js';
 export { DatabaseUnavailable, isConnectionError, pgErrorCode } from './errors.js';
 export { EmbeddedDatabaseBusy } from './embedded-lock.js';
+export { withSavepoint } from './savepoint.js';
 
 export interface OpenDatabaseOptions {
   databaseUrl: string | undefined;

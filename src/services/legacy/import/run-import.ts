@@ -5,6 +5,7 @@
 // the import. A dry run applies everything inside one transaction that is rolled back at the end: the
 // summary is what the import would do, and nothing is written.
 import { stat } from 'node:fs/promises';
+import { withSavepoint } from '../../../db/savepoint.js';
 import type { Database, Queryable } from '../../../db/types.js';
 import { pgErrorCode } from '../../../db/errors.js';
 import { InvalidInput } from '../../errors.js';
@@ -122,7 +123,7 @@ export async function runImport<Row, C extends Record<keyof C, number>>(run: Imp
   /** Applies part of a batch under a savepoint; the counts and refusals count only when it succeeds. */
   const attempt = async (tx: Queryable, part: Valid[], applied: Applied) => {
     const refused: RejectEntry[] = [];
-    const counts = await savepoint(tx, () => run.applyBatch(tx, part.map((b) => b.row), (i, reason) => {
+    const counts = await withSavepoint(tx, () => run.applyBatch(tx, part.map((b) => b.row), (i, reason) => {
       const b = part[i]!;
       refused.push({ line: b.line, ...b.key, reason });
     }));
@@ -164,18 +165,6 @@ export async function runImport<Row, C extends Record<keyof C, number>>(run: Imp
   }
   totals.rejected = rejects.count;
   return totals;
-}
-
-async function savepoint<T>(tx: Queryable, fn: () => Promise<T>): Promise<T> {
-  await tx.query('SAVEPOINT latchkey_import_batch');
-  try {
-    const result = await fn();
-    await tx.query('RELEASE SAVEPOINT latchkey_import_batch');
-    return result;
-  } catch (err) {
-    await tx.query('ROLLBACK TO SAVEPOINT latchkey_import_batch');
-    throw err;
-  }
 }
 
 async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
