@@ -61,13 +61,15 @@ describe.each(databaseKinds)('customer directory (%s)', (kind) => {
 
   it('imports NDJSON with licence arrays and numeric ids, rejecting bad lines', async () => {
     const summary = await directory.importFile({ file: file('customers.ndjson') });
-    expect(summary).toMatchObject({ format: 'ndjson', rows: 6, inserted: 3, rejected: 2 });
+    expect(summary).toMatchObject({ format: 'ndjson', rows: 7, inserted: 3, rejected: 2 });
     expect(await rejects('customers.ndjson')).toEqual([
       { line: 5, customer_id: 'C-400', reason: 'licence_numbers.0 must be text' },
       { line: 6, reason: expect.stringMatching(/^not valid JSON/) },
     ]);
     expect(await directory.find('200')).toMatchObject({ company_name: 'Numeric Id Ltd' });
     expect((await directory.find('C-300'))!.licences.map((l) => l.licence_number)).toEqual(['LIC-7', 'LIC-8']);
+    // "customer_id": "" (and null fields) is the same as leaving them out: licences not yet registered.
+    expect(await createCustomerQueries(t.db).findLicence('LIC-FREE-3')).toMatchObject({ customer_id: null });
   });
 
   it('a dry run writes nothing', async () => {

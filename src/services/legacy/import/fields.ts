@@ -16,8 +16,12 @@ export const requiredId = (max: number) =>
       .trim().max(max, `is longer than ${max} characters`),
   );
 
-/** An optional identifier (text or a whole JSON number). */
-export const optionalId = (max: number) => requiredId(max).optional();
+/** An optional identifier (text or a whole JSON number); empty text or null counts as absent. */
+export const optionalId = (max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : blankToUndefined(v)),
+    z.string({ error: 'must be text or a whole number' }).trim().max(max, `is longer than ${max} characters`).optional(),
+  );
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/i;
 
