@@ -91,8 +91,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
   const lock = await acquireEmbeddedLock(dataDir, options.role);
   if (lock.server) {
     const { pid, socket } = lock.server;
-    // Connections to the server's socket queue while another command runs: wait for a turn.
-    const db = openPostgres({ host: socket.host, port: socket.port, max: 1, connectTimeoutMs: 60_000, onError: options.onError });
+    // Connections to the server's socket queue while another command runs: wait for a turn. Each
+    // connection holds the whole embedded database, so it serves one query or transaction only: a long
+    // command (an import of many batches) gives the server a turn between its transactions.
+    const db = openPostgres({ host: socket.host, port: socket.port, max: 1, maxUses: 1, connectTimeoutMs: 60_000, onError: options.onError });
     return { db, close: () => db.close(), description: `embedded (through server pid ${pid})` };
   }
 

@@ -14,6 +14,8 @@ export interface PostgresOptions {
   max?: number;
   /** How long to wait for a connection (default 5 s). */
   connectTimeoutMs?: number;
+  /** Closes a connection after this many checkouts (1: a new connection per query or transaction). */
+  maxUses?: number;
   onError?: (err: Error) => void;
 }
 
@@ -47,6 +49,7 @@ export function openPostgres(options: PostgresOptions): Database {
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30000,
+    ...(options.maxUses ? { maxUses: options.maxUses } : {}),
   });
   pool.on('error', (err) => options.onError?.(err));
   const direct = wrap(pool);

@@ -3,7 +3,7 @@
 // runs, graceful shutdown, a restart that keeps keys, sessions and tokens, key rotation picked up by the
 // running server, and blocking that cuts a user's refresh token at once.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { immediateCallback, login, oauthError, oidc, REDIRECT_URI, relyingParty, startAuthorization, verifyWithJwks } from '../support/relying-party.js';
 import { UserAgent } from '../support/user-agent.js';
@@ -144,6 +144,29 @@ describe('latchkey start on the embedded database, with the CLI beside it', () =
     for (const grant of grants) expect(grant.status).toBe(200);
     for (const email of emails) expectSuccess(await run(['users', 'show', email]));
     expect((await fetch(`${issuer}/readyz`)).status).toBe(200);
+  });
+
+  it('a long legacy import through the running server does not stall it: the server answers and issues tokens between the batches', async () => {
+    const file = path.join(sandbox.root, 'big-import.ndjson');
+    const rows = Array.from({ length: 50_000 }, (_, i) => JSON.stringify({ legacy_id: `u${i}`, email: `bulk${i}@example.com`, name: `Bulk ${i}` }));
+    await writeFile(file, `${rows.join('\n')}\n`);
+    let importDone = false;
+    const importing = run(['legacy', 'import', '--source', 'eshop', '--batch-size', '100', '--json', file]).finally(() => {
+      importDone = true;
+    });
+    // Wait until the import has written its first batch, then use the server while it goes on.
+    await eventually(async () => importDone || (await run(['users', 'show', 'bulk0@example.com'])).code === 0, 30_000, 'first import batch');
+    const answeredDuringImport: boolean[] = [];
+    for (let i = 0; i < 3 && !importDone; i++) {
+      const grant = await clientCredentials(issuer, service.client_id, service.client_secret);
+      expect(grant.status).toBe(200);
+      answeredDuringImport.push(!importDone);
+    }
+    const result = await importing;
+    expectSuccess(result);
+    expect(result.json()).toMatchObject({ inserted: 50_000, rejected: 0 });
+    // Before, the command's one connection held the embedded database until it exited.
+    expect(answeredDuringImport).toContain(true);
   });
 
   it('SIGTERM shuts the server down gracefully: exit 0 within seconds, lock and socket removed', async () => {
