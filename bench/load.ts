@@ -142,7 +142,10 @@ function readStatus(pid: number): { rss: number; hwm: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
+    const rss = kib('VmRSS');
+    const hwm = kib('VmHWM');
+    // A process that is starting or exiting has no memory lines yet (or any more).
+    return Number.isFinite(rss) && Number.isFinite(hwm) ? { rss, hwm } : undefined;
   } catch {
     return undefined; // the process is gone (or this is not Linux)
   }

@@ -101,6 +101,18 @@ export interface IdentityUpsert {
   raw: Record<string, unknown>;
 }
 
+/** An account the import creates, with the profile merged from the batch's rows for it (profile.ts). */
+export interface NewImportAccount {
+  email: string;
+  name: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  phone_number: string | null;
+  locale: string | null;
+  /** What the import wrote (accounts.legacy_profile); null when it wrote nothing. */
+  legacy_profile: Record<string, string> | null;
+}
+
 /** Profile values to write into accounts, and what the import remembers having written. */
 export interface ProfileUpdate {
   id: string;
@@ -111,15 +123,33 @@ export interface ProfileUpdate {
 /** Typed access to legacy_identities and the accounts the import creates and fills. */
 export function createLegacyIdentityQueries(db: Queryable) {
   return {
-    /** Creates accounts (no password, unverified) for emails that have none; returns the emails created. */
-    async createMissingAccounts(emails: readonly string[]): Promise<string[]> {
+    /**
+     * In one statement: creates the accounts of these emails that have none (no password, unverified, with the
+     * merged profile the import computed for a new account) and locks the ones that exist. Returns both, each
+     * with whether this statement created it. An email whose account another transaction created meanwhile is
+     * missing from the answer (this statement's snapshot predates it): lock it with lockAccountsByEmail.
+     */
+    async createOrLockAccounts(wanted: readonly NewImportAccount[]): Promise<(ImportTarget & { created: boolean })[]> {
+      if (wanted.length === 0) return [];
       const { rows } = await db.query(
-        `INSERT INTO accounts (email, email_verified, created_by_legacy_import)
-         SELECT e, false, true FROM unnest($1::text[]) AS e ORDER BY e
-         ON CONFLICT (email) DO NOTHING RETURNING email`,
-        [emails],
+        `WITH wanted AS (
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS w(email text, name text, given_name text, family_name text,
+             phone_number text, locale text, legacy_profile jsonb)
+         ), created AS (
+           INSERT INTO accounts (email, email_verified, created_by_legacy_import, name, given_name, family_name, phone_number, locale, legacy_profile)
+           SELECT email, false, true, name, given_name, family_name, phone_number, locale, legacy_profile FROM wanted ORDER BY email
+           ON CONFLICT (email) DO NOTHING
+           RETURNING id, email, email_verified
+         ), existing AS (
+           SELECT id, email, password_hash IS NOT NULL AS has_password, email_verified FROM accounts
+           WHERE email = ANY (SELECT email FROM wanted) ORDER BY email FOR UPDATE
+         )
+         SELECT id, email, false AS has_password, email_verified, true AS created FROM created
+         UNION ALL
+         SELECT id, email, has_password, email_verified, false AS created FROM existing`,
+        [JSON.stringify(wanted)],
       );
-      return rows.map((r) => z.string().parse(r.email));
+      return rows.map((r) => ({ ...importTargetRow.parse(r), created: z.boolean().parse(r.created) }));
     },
 
     /** The accounts of these emails, locked until the transaction ends (lock-in takes the same lock). */
@@ -135,10 +165,16 @@ export function createLegacyIdentityQueries(db: Queryable) {
     /** The already-imported identities of these legacy ids of one source, with their accounts, locked. */
     async lockExisting(source: string, legacyIds: readonly string[]): Promise<ExistingIdentity[]> {
       const { rows } = await db.query(
+        // One probe of the (source, legacy_id) key per legacy id, whatever the statistics say: with statistics
+        // lagging behind a fast-growing table, "legacy_id = ANY(...)" was planned as a scan of every identity of
+        // the source, once per batch (quadratic in the file's size). LIMIT 1 (the key is unique) keeps the
+        // planner from flattening the per-key lookup back into that scan.
         `SELECT li.legacy_id, li.account_id, a.password_hash IS NOT NULL AS account_has_password,
                 a.email_verified AS account_email_verified
-         FROM legacy_identities li JOIN accounts a ON a.id = li.account_id
-         WHERE li.source = $1 AND li.legacy_id = ANY($2::text[])
+         FROM unnest($2::text[]) AS k(legacy_id)
+         CROSS JOIN LATERAL (SELECT x.legacy_id, x.account_id FROM legacy_identities x
+                             WHERE x.source = $1 AND x.legacy_id = k.legacy_id LIMIT 1) li
+         JOIN accounts a ON a.id = li.account_id
          ORDER BY li.legacy_id FOR UPDATE OF li, a`,
         [source, legacyIds],
       );
@@ -239,6 +275,12 @@ export function createLegacyIdentityQueries(db: Queryable) {
     },
 
     /** Every legacy identity of an account (for the account's audit view and the first sign-in). */
+    /** An account that still has a legacy password to check (to calibrate the failed sign-in time), if any. */
+    async someAccountWithPendingHashes(): Promise<string | undefined> {
+      const { rows } = await db.query('SELECT account_id FROM legacy_identities WHERE password_hash IS NOT NULL LIMIT 1');
+      return rows[0] ? z.string().parse(rows[0].account_id) : undefined;
+    },
+
     async listByAccount(accountId: string): Promise<LegacyIdentityRow[]> {
       const { rows } = await db.query('SELECT * FROM legacy_identities WHERE account_id = $1 ORDER BY source, legacy_id', [accountId]);
       return rows.map((r) => legacyIdentityRow.parse(r));
@@ -261,6 +303,35 @@ export function createLegacyIdentityQueries(db: Queryable) {
          WHERE account_id = $1`,
         [accountId, winnerIdentityId],
       );
+    },
+
+    /**
+     * True when the account is waiting for its first sign-in with a legacy password: no Latchkey password yet and
+     * at least one legacy hash kept (the derived state described in migrations/0008_legacy.sql).
+     */
+    async hasPendingLegacyPassword(accountId: string): Promise<boolean> {
+      const { rows } = await db.query(
+        `SELECT EXISTS (SELECT 1 FROM accounts a JOIN legacy_identities li ON li.account_id = a.id
+           WHERE a.id = $1 AND a.password_hash IS NULL AND li.password_hash IS NOT NULL) AS pending`,
+        [accountId],
+      );
+      return z.boolean().parse(rows[0]?.pending);
+    },
+
+    /**
+     * A Latchkey password was set some other way than a first sign-in (a reset link, an invitation), inside the
+     * caller's transaction holding the account row lock: every kept legacy hash of the account is dropped, so no
+     * old password opens it any more. Returns the algorithms dropped (for the audit log; never the hashes).
+     */
+    async dropAllHashes(accountId: string, reason: string): Promise<string[]> {
+      const { rows } = await db.query(
+        `UPDATE legacy_identities SET password_hash = NULL, hash_scheme = NULL, salt = NULL, salt_position = NULL,
+           hash_dropped_reason = $2, updated_at = now()
+         WHERE account_id = $1 AND password_hash IS NOT NULL
+         RETURNING coalesce(hash_algorithm, 'unknown') AS algorithm`,
+        [accountId, reason],
+      );
+      return rows.map((r) => z.string().parse(r.algorithm)).sort();
     },
 
     async count(): Promise<number> {

@@ -1,12 +1,15 @@
 // Accounts: creation, password authentication, blocking. Knows nothing of HTTP.
+import { randomBytes } from 'node:crypto';
 import type { Database, Queryable } from '../../db/types.js';
 import { createAccountQueries, type AccountRow } from '../../queries/accounts.js';
+import { createLegacyIdentityQueries } from '../../queries/legacy-identities.js';
 import type { AuditLog } from '../audit/index.js';
-import { createLegacyLockIn } from '../legacy/lock-in.js';
+import { createLegacyLockIn, type PendingLegacyLockIn } from '../legacy/lock-in.js';
 import { AlreadyExists, InvalidInput, NotFound } from '../errors.js';
 import { isPlausibleEmail, normalizeEmail } from './email.js';
 import type { PasswordHasher } from './password.js';
 import { assertPasswordAllowed, DEFAULT_MIN_PASSWORD_LENGTH, type PasswordPolicyOptions } from './password-policy.js';
+import { createFailureTiming } from './failure-timing.js';
 
 export { normalizeEmail } from './email.js';
 export type { AccountRow } from '../../queries/accounts.js';
@@ -18,6 +21,8 @@ export { UnacceptablePassword, checkPassword, type PasswordRefusal } from './pas
 export interface Authentication {
   account: AccountRow | undefined;
   knownAccountId: string | null;
+  /** Set when the password was a legacy one that needs a mailbox proof first (issue 4, item 5): hold the sign-in. */
+  mailboxProof?: PendingLegacyLockIn;
 }
 
 export interface AccountServiceDeps {
@@ -52,6 +57,16 @@ export function createAccountService(deps: AccountServiceDeps) {
   const minLength = deps.passwordPolicy?.minLength ?? DEFAULT_MIN_PASSWORD_LENGTH;
   const accounts = createAccountQueries(db);
   const legacy = createLegacyLockIn({ db, hasher, audit });
+  const failureTiming = createFailureTiming({
+    async calibrate() {
+      const accountId = await createLegacyIdentityQueries(db).someAccountWithPendingHashes();
+      if (!accountId) return undefined;
+      const startedAt = performance.now();
+      await legacy.match(accountId, randomBytes(18).toString('base64url'));
+      await hasher.verifyDummy('');
+      return performance.now() - startedAt;
+    },
+  });
 
   async function requireAccount(idOrEmail: string): Promise<AccountRow> {
     const account = idOrEmail.includes('@')
@@ -73,8 +88,12 @@ export function createAccountService(deps: AccountServiceDeps) {
     /** Checks a new password for an account with this email against the configured policy; throws UnacceptablePassword. */
     assertAcceptablePassword: (password: string, email?: string) => assertAcceptablePassword(password, { email, minLength }),
 
-    /** Spends the time of one password verification without checking anything (for refusals). */
-    burnPasswordCheck: (password: string) => hasher.verifyDummy(password),
+    /** Spends the time of a failed sign-in without checking anything (for refusals). */
+    async burnPasswordCheck(password: string): Promise<void> {
+      const startedAt = failureTiming.start();
+      await hasher.verifyDummy(password);
+      await failureTiming.failed(startedAt);
+    },
 
     /** Creates an account; throws InvalidInput for a bad email or password, AlreadyExists for a taken email. */
     async create(input: NewAccountInput): Promise<AccountRow> {
@@ -101,21 +120,32 @@ export function createAccountService(deps: AccountServiceDeps) {
      * exactly like a wrong password and take the same time. Re-hashes when the parameters changed.
      */
     async authenticate(emailInput: string, password: string): Promise<Authentication> {
+      const startedAt = failureTiming.start();
+      const fail = async (knownAccountId: string | null): Promise<Authentication> => {
+        // Every failure takes as long as a failed legacy check (./failure-timing.ts).
+        await failureTiming.failed(startedAt);
+        return { account: undefined, knownAccountId };
+      };
       const account = await accounts.findByEmail(normalizeEmail(emailInput));
       if (!account?.password_hash) {
         // No Latchkey password yet: first sign-in with a legacy password (src/services/legacy/lock-in.ts).
-        // Every legacy hash is checked, and the Argon2 dummy runs too, so unknown emails cost comparable work.
+        // Every legacy hash is checked, and the Argon2 dummy runs too.
         const winner = account ? await legacy.match(account.id, password) : undefined;
         await hasher.verifyDummy(password);
-        if (!account || !winner || account.status !== 'active') return { account: undefined, knownAccountId: account?.id ?? null };
-        // Takeover defence (item 5) not wired yet: an unverified source's password on an unverified email is refused.
-        if (legacy.needsMailboxProof(winner, account.email_verified)) return { account: undefined, knownAccountId: account.id };
+        if (account) failureTiming.legacyChecked(startedAt);
+        if (!account || !winner || account.status !== 'active') return fail(account?.id ?? null);
+        // Takeover defence (item 5): an unverified source's password on an unverified email signs nobody in; the
+        // caller holds the sign-in until the mailbox is proven (src/services/legacy/mailbox-proof.ts).
+        if (legacy.needsMailboxProof(winner, account.email_verified)) {
+          return { account: undefined, knownAccountId: account.id, mailboxProof: await legacy.prepareHold(account, winner, password) };
+        }
         const locked = await legacy.lockIn(account.id, winner, password);
         const valid = locked.outcome === 'locked-in' || locked.valid;
-        return { account: valid ? await accounts.findById(account.id) : undefined, knownAccountId: account.id };
+        if (!valid) return fail(account.id);
+        return { account: await accounts.findById(account.id), knownAccountId: account.id };
       }
       const result = await hasher.verify(account.password_hash, password);
-      if (!result.valid || account.status !== 'active') return { account: undefined, knownAccountId: account.id };
+      if (!result.valid || account.status !== 'active') return fail(account.id);
       if (result.needsRehash) {
         await accounts.replacePasswordHash(account.id, account.password_hash, await hasher.hash(password));
       }

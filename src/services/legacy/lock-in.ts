@@ -4,9 +4,11 @@
 // re-checks that the account still has no Latchkey password, stores the Argon2id hash of the typed password,
 // drops every legacy hash and audits 'legacy.locked_in' with the winning source (never the hash). A concurrent
 // loser finds the stored Argon2 hash and is checked against it instead (so it fails unless it typed the same
-// password). Takeover defence (item 5) is the caller's job: lock in an unverified source's password only after
-// the mailbox is proven (see needsMailboxProof).
-import type { Database } from '../../db/types.js';
+// password). Takeover defence (item 5): an unverified source's password on an unverified address is never
+// locked in here; the sign-in is held (./mailbox-proof.ts) and, once the mailbox is proven, lockInProven stores
+// the Argon2id hash computed at sign-in under the same lock and re-checks.
+import { createHash } from 'node:crypto';
+import type { Database, Queryable } from '../../db/types.js';
 import { createAccountQueries } from '../../queries/accounts.js';
 import { createLegacyIdentityQueries, type LegacyIdentityRow } from '../../queries/legacy-identities.js';
 import type { PasswordHasher } from '../accounts/password.js';
@@ -29,6 +31,25 @@ const hashInput = (i: LegacyIdentityRow) => ({
   saltPosition: i.salt_position ?? undefined,
 });
 
+/** A first sign-in waiting for its mailbox proof: what authenticate hands the web layer (never the password itself). */
+export interface PendingLegacyLockIn {
+  accountId: string;
+  email: string;
+  name: string | null;
+  identityId: string;
+  source: string;
+  /** SHA-256 of the matched legacy hash: a re-import that changed it since voids the proof. */
+  legacyHashDigest: Buffer;
+  /** The Argon2id hash of the typed password, to be stored once the mailbox is proven. */
+  passwordHash: string;
+}
+
+/** The outcome of a proven lock-in: 'locked-in', or why it could not happen (the hold is then useless). */
+export type ProvenLockInResult = { outcome: 'locked-in'; source: string } | { outcome: 'refused'; reason: 'password-set' | 'account-changed' | 'identity-changed' };
+
+/** SHA-256 of a legacy hash string (to notice a change without keeping a copy). */
+export const legacyHashDigest = (hash: string) => createHash('sha256').update(hash, 'utf8').digest();
+
 /** First-sign-in lock-in of legacy passwords (migrations/0008_legacy.sql). */
 export function createLegacyLockIn(deps: LegacyLockInDeps) {
   const { db, hasher, audit } = deps;
@@ -48,6 +69,39 @@ export function createLegacyLockIn(deps: LegacyLockInDeps) {
     /** True when signing in with this identity's password must first prove the mailbox (neither the source nor the account verified the email). */
     needsMailboxProof(identity: LegacyIdentityRow, accountEmailVerified: boolean): boolean {
       return !identity.email_verified && !accountEmailVerified;
+    },
+
+    /** The hold of a first sign-in whose mailbox must be proven first: the typed password hashed now, nothing stored yet. */
+    async prepareHold(account: { id: string; email: string; name: string | null }, winner: LegacyIdentityRow, password: string): Promise<PendingLegacyLockIn> {
+      return {
+        accountId: account.id, email: account.email, name: account.name, identityId: winner.id, source: winner.source,
+        legacyHashDigest: legacyHashDigest(winner.password_hash ?? ''), passwordHash: await hasher.hash(password),
+      };
+    },
+
+    /**
+     * The lock-in after a proven mailbox, inside the caller's transaction (which used up the hold): under the
+     * account row lock, re-checks that no password was set meanwhile, that the address is still the one mailed
+     * and that the winning legacy hash is unchanged; then stores the precomputed Argon2id hash, drops every
+     * legacy hash, marks the address verified and audits. Exactly one of concurrent lock-ins wins.
+     */
+    async lockInProven(tx: Queryable, pending: PendingLegacyLockIn, context: { ip?: string | null; userAgent?: string | null; clientId?: string | null } = {}): Promise<ProvenLockInResult> {
+      const accountQueries = createAccountQueries(tx);
+      const account = await accountQueries.lockById(pending.accountId);
+      if (!account || account.status !== 'active' || account.email !== pending.email) return { outcome: 'refused', reason: 'account-changed' };
+      if (account.password_hash !== null) return { outcome: 'refused', reason: 'password-set' };
+      const identity = (await createLegacyIdentityQueries(tx).listByAccount(account.id)).find((i) => i.id === pending.identityId);
+      if (!identity?.password_hash || !legacyHashDigest(identity.password_hash).equals(pending.legacyHashDigest)) {
+        return { outcome: 'refused', reason: 'identity-changed' };
+      }
+      await accountQueries.setPasswordHash(account.id, pending.passwordHash);
+      await createLegacyIdentityQueries(tx).dropHashesAfterLockIn(account.id, identity.id);
+      await accountQueries.markEmailVerified(account.id);
+      await audit.record({
+        accountId: account.id, type: 'legacy.locked_in', ip: context.ip ?? null, userAgent: context.userAgent ?? null, clientId: context.clientId ?? null,
+        data: { source: identity.source, algorithm: identity.hash_algorithm, emailVerified: identity.email_verified, mailboxProven: true },
+      }, tx);
+      return { outcome: 'locked-in', source: identity.source };
     },
 
     /** Stores the typed password as the account's Argon2id password and drops every legacy hash, under the account row lock. */

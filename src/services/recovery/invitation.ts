@@ -10,6 +10,7 @@ import type { AuditLog } from '../audit/index.js';
 import { InvalidInput } from '../errors.js';
 import { MAX_NAME_LENGTH } from '../signup/index.js';
 import { auditOrigin, type RequestOrigin } from '../signup/origin.js';
+import { dropLegacyHashes } from './legacy-hashes.js';
 import { issuedAfterPasswordChange, type OpenLink, type PasswordSet } from './reset.js';
 
 /** The invitation flow. */
@@ -43,6 +44,8 @@ export function createInvitationAcceptance(deps: { db: Database; accounts: Accou
         const account = redeemed && (await queries.lockById(redeemed.accountId));
         if (!redeemed || !account || !issuedAfterPasswordChange(redeemed, account)) return undefined;
         await queries.setPasswordHash(account.id, passwordHash);
+        // A provisioned account the legacy import merged into: its old passwords stop working now.
+        await dropLegacyHashes(tx, audit, account.id, 'invitation-accepted', origin);
         await queries.markEmailVerified(account.id);
         if (name) await queries.setNameIfEmpty(account.id, name);
         await tokens.revoke(tx, account.id, ['invitation']);

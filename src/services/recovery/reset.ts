@@ -1,7 +1,8 @@
 // Forgotten password (issue 3, item 2; OWASP ASVS V2.5.x, Forgot Password Cheat Sheet): the request answers
 // the same whether or not the address has an account and is rate limited per address and IP; the mailed link
 // is single-use, lives 30 minutes and dies with any later password change; a reset revokes every session,
-// grant and refresh token of the account, proves the mailbox, unlocks a 'locked' account and mails a notice.
+// grant and refresh token of the account, drops every legacy hash of an imported account (issue 4), proves the
+// mailbox, unlocks a 'locked' account and mails a notice.
 import type { Database } from '../../db/types.js';
 import { createAccountQueries, type AccountRow } from '../../queries/accounts.js';
 import { forgotPasswordLink, resetPasswordLink } from '../account-links.js';
@@ -15,6 +16,7 @@ import type { RateLimiter } from '../rate-limit/index.js';
 import { SELF_SERVICE_LIMITS as L } from '../rate-limit/self-service-limits.js';
 import { auditOrigin, interactionOf, tokenOrigin, type RequestOrigin } from '../signup/origin.js';
 import type { RecoveryDeps } from './index.js';
+import { dropLegacyHashes } from './legacy-hashes.js';
 
 /** A live single-use link and the account it opens. */
 export interface OpenLink {
@@ -84,6 +86,8 @@ export function createPasswordReset(deps: RecoveryDeps & { db: Database; account
         const account = redeemed && (await queries.lockById(redeemed.accountId));
         if (!redeemed || !account || !issuedAfterPasswordChange(redeemed, account)) return undefined;
         await queries.setPasswordHash(account.id, passwordHash);
+        // An imported account's old passwords die with the reset (no legacy way in afterwards).
+        await dropLegacyHashes(tx, audit, account.id, 'password-reset', origin);
         await tokens.revoke(tx, account.id, ['reset-password']);
         await queries.markEmailVerified(account.id);
         if (account.status === 'locked') await queries.setStatus(account.id, 'active');

@@ -1,10 +1,12 @@
 // Sign-up and email verification (issue 3, item 1): a new account is created unverified and gets a
 // single-use link plus a 6-digit code; signing up with a taken email changes nothing and mails the owner
 // instead. Both answers and both amounts of work (one Argon2 hash) are the same, so the page reveals
-// nothing about which addresses have accounts (OWASP ASVS V2.1, V2.5.x, V3.x; no user enumeration).
+// nothing about which addresses have accounts (OWASP ASVS V2.1, V2.5.x, V3.x; no user enumeration). The owner
+// of an imported account with no Latchkey password yet is told to sign in with an old password (issue 4, item 7).
 import type { SelfServiceConfig } from '../../config/index.js';
 import type { Database, Queryable } from '../../db/types.js';
 import { createAccountQueries, type AccountRow } from '../../queries/accounts.js';
+import { createLegacyIdentityQueries } from '../../queries/legacy-identities.js';
 import { forgotPasswordLink, signInLink, verifyEmailLink } from '../account-links.js';
 import type { AccountTokens } from '../account-tokens/index.js';
 import { isPlausibleEmail, normalizeEmail } from '../accounts/email.js';
@@ -110,11 +112,14 @@ export function createSignupService(deps: SignupServiceDeps) {
         }
         const existing = await queries.findByEmail(email);
         if (!existing) return;
+        // An imported account still waiting for its first sign-in (issue 4, item 7): the mail says to sign in
+        // with the old password from the e-shop, the customer center or the mobile app. The page is the same.
+        const legacyPassword = existing.password_hash === null && (await createLegacyIdentityQueries(tx).hasPendingLegacyPassword(existing.id));
         await enqueueMail(tx, {
           to: existing.email, template: 'already-registered', locale: origin.locale,
-          data: { signInLink: signInLink(issuer), resetLink: forgotPasswordLink(issuer), name: existing.name, clientName: origin.clientName ?? null },
+          data: { signInLink: signInLink(issuer), resetLink: forgotPasswordLink(issuer), name: existing.name, clientName: origin.clientName ?? null, legacyPassword },
         });
-        await audit.record({ accountId: existing.id, type: 'signup.existing_email', ...auditOrigin(origin) }, tx);
+        await audit.record({ accountId: existing.id, type: 'signup.existing_email', data: { legacyPassword }, ...auditOrigin(origin) }, tx);
       });
     },
 

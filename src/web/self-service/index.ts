@@ -35,6 +35,7 @@ export function selfServiceRoutes(deps: RouteDeps) {
   const interaction = loadInteraction(deps.provider);
   router.post('/interaction/:uid/verify-email/code', parseForm, csrf, interaction, ...gate.code);
   router.post('/interaction/:uid/verify-email/resend', parseForm, csrf, interaction, ...gate.resend);
+  router.get('/interaction/:uid/verify-email/link', noStore, ...gate.link);
 
   router.get('/forgot-password', noStore, showForgotPassword(deps));
   router.post('/forgot-password', noStore, parseForm, csrf, submitForgotPassword(deps));

@@ -3,6 +3,7 @@
 // Shown only after the password was right, so it reveals nothing to someone guessing emails. That the
 // password was proven is remembered in a signed, HttpOnly cookie bound to the interaction and the account,
 // so the code form finishes the login only for the browser that typed the password (password + mailbox).
+// The same page and posts serve a first sign-in held for a mailbox proof (issue 4, item 5: ./legacy-gate.ts).
 import type { Middleware, ParameterizedContext } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AccountRow } from '../../services/accounts/index.js';
@@ -12,6 +13,7 @@ import { clientView } from '../interactions/details.js';
 import type { Renderer } from '../render.js';
 import type { RouteDeps } from '../route-deps.js';
 import { formField, originOf } from './context.js';
+import { legacyCode, legacyLink, legacyResend } from './legacy-gate.js';
 
 const COOKIE = 'lk_pending_verification';
 /** How long the held login waits for the code (the interaction itself may end sooner). */
@@ -111,7 +113,14 @@ function submitGateResend(deps: RouteDeps): Middleware {
   };
 }
 
-/** The two posts of the held-login page, each after [parseForm, csrf, loadInteraction]. */
+/**
+ * The two posts of the held-login page, each after [parseForm, csrf, loadInteraction], and the mailed link of a
+ * held first sign-in (after noStore). A legacy first sign-in's hold (./legacy-gate.ts) is handled first.
+ */
 export function loginGateHandlers(deps: RouteDeps) {
-  return { code: [requireHeldAccount(deps), submitGateCode(deps)], resend: [requireHeldAccount(deps), submitGateResend(deps)] };
+  return {
+    code: [legacyCode(deps), requireHeldAccount(deps), submitGateCode(deps)],
+    resend: [legacyResend(deps), requireHeldAccount(deps), submitGateResend(deps)],
+    link: legacyLink(deps),
+  };
 }

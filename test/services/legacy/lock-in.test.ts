@@ -94,12 +94,15 @@ describe.each(databaseKinds)('legacy lock-in (%s)', (kind) => {
     expect((await hasher.verify(stored, PASSWORDS[won === 'eshop' ? 'mobile' : 'eshop'])).valid).toBe(false);
   });
 
-  it('authenticate: a verified source locks in; an unverified source on an unverified email is refused like a wrong password', async () => {
+  it('authenticate: a verified source locks in; an unverified source on an unverified email signs nobody in and asks for a mailbox proof', async () => {
     const accounts = createAccountService({ db: t.db, hasher, audit: createAuditLog(t.db), revokeAccountArtifacts: async () => 0 });
     const account = await anna();
     const refused = { account: undefined, knownAccountId: account.id };
     expect(await accounts.authenticate(ANNA, 'a wrong password')).toEqual(refused);
-    expect(await accounts.authenticate(ANNA, PASSWORDS.eshop)).toEqual(refused);
+    // The mailbox proof itself is tested in ./mailbox-proof.test.ts.
+    const held = await accounts.authenticate(ANNA, PASSWORDS.eshop);
+    expect(held).toMatchObject({ account: undefined, knownAccountId: account.id, mailboxProof: { accountId: account.id, source: 'eshop', email: ANNA } });
+    expect(held.mailboxProof!.passwordHash).toMatch(/^\$argon2id\$/);
     expect(await accounts.authenticate('nobody@example.com', PASSWORDS.eshop)).toEqual({ account: undefined, knownAccountId: null });
     expect((await anna()).password_hash).toBeNull();
     const signedIn = await accounts.authenticate(ANNA, PASSWORDS['customer-center']);

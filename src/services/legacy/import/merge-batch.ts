@@ -8,8 +8,10 @@
 //  - profile fields merge by source precedence without overwriting the user's edits (profile.ts), and the
 //    source's customer_id pre-links the account once the customer directory knows the customer;
 //  - nothing from a source reaches an account that has a password but an unproven email.
+// A batch is a handful of set-based statements: lock the known identities, create-or-lock the accounts (a new
+// account is written once, with its merged profile), upsert the identities, merge the profiles of the others.
 import type { Queryable } from '../../../db/types.js';
-import { createLegacyIdentityQueries, type IdentityUpsert, type ProfileUpdate } from '../../../queries/legacy-identities.js';
+import { createLegacyIdentityQueries, type IdentityUpsert, type ImportTarget, type NewImportAccount, type ProfileUpdate } from '../../../queries/legacy-identities.js';
 import { decideProfile, importedProfile, type MergedProfile, type SourceProfile } from './profile.js';
 import type { LegacyImportRow } from './rows.js';
 
@@ -60,10 +62,19 @@ export async function mergeLegacyBatch(tx: Queryable, batch: readonly LegacyImpo
   const existing = new Map((await q.lockExisting(options.source, rows.map((r) => r.legacyId).sort())).map((e) => [e.legacy_id, e]));
   // An identity of an account with a password stays there; every other row goes to its email's account.
   const staying = (row: LegacyImportRow) => existing.get(row.legacyId)?.account_has_password === true;
-  const emails = [...new Set(rows.filter((r) => !staying(r)).map((r) => r.emailNormalized))].sort();
-  const created = new Set(await q.createMissingAccounts(emails));
+  const moving = rows.filter((r) => !staying(r));
+  // An account created now belongs to this batch's rows of its email alone, so its merged profile is known
+  // before it exists and is written with it (no second write, no read back).
+  const wanted = [...groupBy(moving, (r) => r.emailNormalized)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([email, group]) => newAccount(email, group, options));
+  const targetList = await q.createOrLockAccounts(wanted);
+  const created = new Set(targetList.filter((t) => t.created).map((t) => t.email));
   counts.accountsCreated = created.size;
-  const targets = new Map((await q.lockAccountsByEmail(emails)).map((t) => [t.email, t]));
+  const targets = new Map<string, ImportTarget>(targetList.map((t) => [t.email, t]));
+  // Accounts another transaction created after this statement's snapshot: lock them now.
+  const late = wanted.map((w) => w.email).filter((e) => !targets.has(e));
+  if (late.length) for (const t of await q.lockAccountsByEmail(late)) targets.set(t.email, t);
+  const createdIds = new Set(targetList.filter((t) => t.created).map((t) => t.id));
   const joined = new Set<string>(); // accounts a row of this batch has joined
 
   const upserts: IdentityUpsert[] = [];
@@ -122,9 +133,38 @@ export async function mergeLegacyBatch(tx: Queryable, batch: readonly LegacyImpo
   counts.accountsRemoved = await q.deleteAbandonedImportAccounts([...movedFrom]);
 
   const accounts = [...eligible].sort();
-  await mergeProfiles(q, accounts, options.precedence);
+  await mergeProfiles(q, accounts.filter((id) => !createdIds.has(id)), options.precedence);
   if (rows.some((r) => r.customerId !== undefined) && accounts.length) counts.customerLinks = await q.linkClaimedCustomers({ accountIds: accounts });
   return counts;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/** The account the import creates for an email: the profile its rows give an empty account (as mergeProfiles would). */
+function newAccount(email: string, rows: readonly LegacyImportRow[], options: MergeOptions): NewImportAccount {
+  const sources: SourceProfile[] = rows.map((r) => ({
+    source: options.source, legacyId: r.legacyId, lastLoginAt: r.lastLoginAt ?? null, name: r.profile.name ?? null, given_name: r.profile.given_name ?? null,
+    family_name: r.profile.family_name ?? null, phone: r.profile.phone ?? null, locale: r.profile.locale ?? null,
+  }));
+  const { changes, remembered } = decideProfile({}, null, importedProfile(sources, options.precedence));
+  return {
+    email,
+    name: changes.name ?? null,
+    given_name: changes.given_name ?? null,
+    family_name: changes.family_name ?? null,
+    phone_number: changes.phone_number ?? null,
+    locale: changes.locale ?? null,
+    legacy_profile: Object.keys(remembered).length ? remembered : null,
+  };
 }
 
 async function mergeProfiles(q: ReturnType<typeof createLegacyIdentityQueries>, accountIds: string[], precedence: readonly string[]): Promise<void> {

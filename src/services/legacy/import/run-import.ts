@@ -90,34 +90,48 @@ export async function runImport<Row, C extends Record<keyof C, number>>(run: Imp
   type Applied = { counts: C[]; refused: RejectEntry[] };
 
   // Rejects wait for the end of their batch, so the file lists them in line order. A batch closes after
-  // batchSize records, valid or not, which bounds the memory this takes.
+  // batchSize records, valid or not, which bounds the memory this takes. While one batch is in the database,
+  // the next is read and checked (with a PostgreSQL server the two run on different cores); batches still
+  // reach the database one at a time, in file order, so crash safety and idempotency are unchanged.
   const consume = async (applyBatch: (rows: Valid[]) => Promise<Applied>) => {
     let batch: Valid[] = [];
     let pending: RejectEntry[] = [];
-    const flush = async () => {
-      if (batch.length > 0) {
-        const applied = await applyBatch(batch);
+    let inFlight: Promise<void> | undefined;
+    const finish = async (rows: Valid[], rejected: RejectEntry[], progress: ImportProgress) => {
+      if (rows.length > 0) {
+        const applied = await applyBatch(rows);
         applied.counts.forEach(add);
-        pending.push(...applied.refused);
+        rejected.push(...applied.refused);
         totals.batches += 1;
       }
-      for (const entry of pending.sort((a, b) => a.line - b.line)) await rejects.write(entry);
+      for (const entry of rejected.sort((a, b) => a.line - b.line)) await rejects.write(entry);
+      run.onProgress?.(progress);
+    };
+    const flush = async () => {
+      await inFlight;
+      inFlight = finish(batch, pending, { rows: totals.rows, bytesRead: counter.bytesRead, totalBytes });
+      inFlight.catch(() => undefined); // handled: awaited at the next flush or at the end
       batch = [];
       pending = [];
-      run.onProgress?.({ rows: totals.rows, bytesRead: counter.bytesRead, totalBytes });
     };
-    for await (const item of readRecords(run.file, run.format, run.columns, counter)) {
-      totals.rows += 1;
-      if ('error' in item) {
-        pending.push({ line: item.line, ...(item.partial ? run.keyOf(item.partial) : {}), reason: item.error });
-      } else {
-        const parsed = run.parse(item.record);
-        if (!parsed.ok) pending.push({ line: item.line, ...run.keyOf(item.record), reason: parsed.reason });
-        else batch.push({ line: item.line, row: parsed.row, key: run.keyOf(item.record) });
+    try {
+      for await (const item of readRecords(run.file, run.format, run.columns, counter)) {
+        totals.rows += 1;
+        if ('error' in item) {
+          pending.push({ line: item.line, ...(item.partial ? run.keyOf(item.partial) : {}), reason: item.error });
+        } else {
+          const parsed = run.parse(item.record);
+          if (!parsed.ok) pending.push({ line: item.line, ...run.keyOf(item.record), reason: parsed.reason });
+          else batch.push({ line: item.line, row: parsed.row, key: run.keyOf(item.record) });
+        }
+        if (batch.length + pending.length >= batchSize) await flush();
       }
-      if (batch.length + pending.length >= batchSize) await flush();
+      await flush();
+    } finally {
+      // Never leave a batch running behind an error of the reader (its own error, if any, is thrown by flush).
+      await inFlight?.catch(() => undefined);
     }
-    await flush();
+    await inFlight;
   };
 
   /** Applies part of a batch under a savepoint; the counts and refusals count only when it succeeds. */
