@@ -28,11 +28,12 @@ import { languageSwitch } from './web/language-switch.js';
 import { interactionRoutes } from './web/interactions/index.js';
 import { selfServiceRoutes } from './web/self-service/index.js';
 import { accountCenterClientMetadata, accountRoutes, ACCOUNT_CENTER_CLIENT_ID } from './web/account/index.js';
+import { adminConsoleClientMetadata, adminRoutes, ADMIN_CONSOLE_CLIENT_ID } from './web/admin/index.js';
 import { apiRoutes } from './web/api/index.js';
 import type { RouteDeps } from './web/route-deps.js';
 
 /** Paths of Latchkey's own pages with forms (they get a CSRF token). */
-const FORM_PAGE_PREFIXES = ['/interaction/', '/register', '/verify-email', '/forgot-password', '/reset-password', '/invitation', '/email-change', '/account', '/locale'];
+const FORM_PAGE_PREFIXES = ['/interaction/', '/register', '/verify-email', '/forgot-password', '/reset-password', '/invitation', '/email-change', '/account', '/locale', '/admin'];
 
 export interface CreateLatchkeyOptions {
   /** Complete configuration; default: read from `env`. */
@@ -126,9 +127,10 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       });
       const deps: RouteDeps = { provider, services, render, csrf, config, db, mailer, logger };
       const routes = compose([
-        interactionRoutes({ provider, services, render, csrf }).routes(),
+        interactionRoutes({ provider, services, render, csrf, mailer }).routes(),
         selfServiceRoutes(deps).routes(),
         accountRoutes(deps).routes(),
+        adminRoutes(deps).routes(),
         apiRoutes(deps).routes(),
       ]);
       const callback = provider.callback();
@@ -161,6 +163,10 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       const metadata = accountCenterClientMetadata(config.issuer);
       await oidc.provider.Client.validate(metadata as never);
       await clientStore.upsert(ACCOUNT_CENTER_CLIENT_ID, metadata as never, 0);
+      // The admin console's built-in client (issue 5, item 7), likewise.
+      const adminMetadata = adminConsoleClientMetadata(config.issuer);
+      await oidc.provider.Client.validate(adminMetadata as never);
+      await clientStore.upsert(ADMIN_CONSOLE_CLIENT_ID, adminMetadata as never, 0);
     }
 
     const app = new Koa({ keys: cookieKeys, proxy: config.trustProxy });

@@ -13,6 +13,8 @@ import { keysCommand, keysUsage } from './commands/keys.js';
 import { mailCommand, mailUsage } from './commands/mail.js';
 import { legacyCommand, legacyUsage } from './commands/legacy.js';
 import { customersCommand, customersUsage } from './commands/customers.js';
+import { staffCommand, staffUsage } from './commands/staff.js';
+import { companiesCommand, companiesUsage } from './commands/companies.js';
 import { createOutput, UsageError } from './output.js';
 
 const usage = `Latchkey: single sign-on identity provider (OpenID Connect)
@@ -26,6 +28,8 @@ Usage:
   ${mailUsage.replace(/\n {7}/g, '\n  ')}
   ${legacyUsage}
   ${customersUsage}
+  ${staffUsage.replace(/\n {7}/g, '\n  ')}
+  ${companiesUsage}
 
 Every command accepts --json for machine-readable output.`;
 
@@ -41,7 +45,7 @@ export async function runCli(argv: string[]): Promise<number> {
   };
   try {
     if (argv.includes('--help') || argv.includes('-h')) {
-      const commandUsage: Record<string, string> = { clients: clientsUsage, users: usersUsage, keys: keysUsage, mail: mailUsage, legacy: legacyUsage, customers: customersUsage };
+      const commandUsage: Record<string, string> = { clients: clientsUsage, users: usersUsage, keys: keysUsage, mail: mailUsage, legacy: legacyUsage, customers: customersUsage, staff: staffUsage, companies: companiesUsage };
       process.stdout.write(`${command && commandUsage[command] ? `Usage: ${commandUsage[command]}` : usage}\n`);
       return 0;
     }
@@ -86,6 +90,12 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       case 'customers':
         await customersCommand(sub, rest, latchkey, out);
+        return 0;
+      case 'staff':
+        await staffCommand(sub, rest, latchkey, out);
+        return 0;
+      case 'companies':
+        await companiesCommand(sub, rest, latchkey, out);
         return 0;
       case 'help':
         process.stdout.write(`${usage}\n`);

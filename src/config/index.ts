@@ -71,6 +71,8 @@ export interface LatchkeyConfig {
   selfService: SelfServiceConfig;
   /** Legacy import (issue 4): source keys whose profile data wins a merge, best first; unlisted sources rank after them. */
   legacy: { sourcePrecedence: string[] };
+  /** Companies (issue 5): the permission catalogue company roles draw from (LATCHKEY_COMPANY_PERMISSIONS). */
+  companies: { permissions: string[]; registryUrl: string | undefined };
   bruteForce: BruteForceConfig;
   /** Trust X-Forwarded-* headers (behind a load balancer). */
   trustProxy: boolean;
@@ -123,6 +125,12 @@ const envSchema = z.object({
   LATCHKEY_LEGACY_SOURCE_PRECEDENCE: z.string()
     .regex(/^\s*[a-z0-9]+(-[a-z0-9]+)*(\s*,\s*[a-z0-9]+(-[a-z0-9]+)*)*\s*$/, 'LATCHKEY_LEGACY_SOURCE_PRECEDENCE must be comma-separated source keys (lower-case letters, digits, dashes)')
     .default('customer-center,eshop,mobile'),
+  LATCHKEY_COMPANY_PERMISSIONS: z.string()
+    .regex(/^\s*[a-z][a-z0-9_-]*(\s*,\s*[a-z][a-z0-9_-]*)*\s*$/, 'LATCHKEY_COMPANY_PERMISSIONS must be a comma-separated list of lower-case permission keys (letters, digits, dashes, underscores), e.g. orders,invoices,services,support')
+    .default('orders,invoices,services,support'),
+  LATCHKEY_COMPANY_REGISTRY_URL: z.url({ protocol: /^https?$/, error: 'LATCHKEY_COMPANY_REGISTRY_URL must be an http(s) URL template containing {country} and {tax_id}' })
+    .refine((u) => u.includes('{country}') && u.includes('{tax_id}'), 'LATCHKEY_COMPANY_REGISTRY_URL must contain {country} and {tax_id}')
+    .optional(),
   LATCHKEY_BRUTE_FORCE_FAILURE_FACTOR: intFrom('LATCHKEY_BRUTE_FORCE_FAILURE_FACTOR', 1, 1000).default(5),
   LATCHKEY_BRUTE_FORCE_WAIT_INCREMENT: intFrom('LATCHKEY_BRUTE_FORCE_WAIT_INCREMENT', 1, 86400).default(60),
   LATCHKEY_BRUTE_FORCE_MAX_WAIT: intFrom('LATCHKEY_BRUTE_FORCE_MAX_WAIT', 1, 7 * 86400).default(900),
@@ -213,6 +221,7 @@ export function loadConfig(env: Environment = process.env, overrides: Partial<La
       emailChangeApproval: isTrue(e.LATCHKEY_EMAIL_CHANGE_APPROVAL),
     },
     legacy: { sourcePrecedence: e.LATCHKEY_LEGACY_SOURCE_PRECEDENCE.split(',').map((k) => k.trim()) },
+    companies: { permissions: [...new Set(e.LATCHKEY_COMPANY_PERMISSIONS.split(',').map((k) => k.trim()))], registryUrl: e.LATCHKEY_COMPANY_REGISTRY_URL },
     bruteForce: {
       failureFactor: e.LATCHKEY_BRUTE_FORCE_FAILURE_FACTOR,
       waitIncrementSeconds: e.LATCHKEY_BRUTE_FORCE_WAIT_INCREMENT,

@@ -9,6 +9,9 @@ export const CLAIMS_BY_SCOPE = {
   address: ['address'],
   // Filled from the account's customer link (src/oidc/customer-prompt.ts customerClaims).
   customer: ['customer_id', 'company'],
+  // Filled from company memberships (src/oidc/organization-prompt.ts): every membership, or the company picked at login.
+  organizations: ['organizations'],
+  organization: ['org_id', 'org_name', 'org_roles', 'org_permissions'],
 } as const;
 
 /** The claim values of an account; oidc-provider filters them by the granted scopes and claims. */

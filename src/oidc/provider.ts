@@ -12,6 +12,7 @@ import { createGrantLoader, type ConsentStore } from './consent.js';
 import type { ProviderPages } from './pages.js';
 import { API_SCOPES, apiResourceIndicators } from './resource-server.js';
 import { customerClaims, latchkeyInteractionPolicy } from './customer-prompt.js';
+import { organizationClaims, organizationParams, organizationPrompt, organizationsClaim, organizationTokenClaims, useOrganizationStore } from './organization-prompt.js';
 
 export interface OidcProviderDeps {
   config: LatchkeyConfig;
@@ -45,11 +46,19 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
     },
     scopes: ['openid', 'offline_access', ...Object.keys(CLAIMS_BY_SCOPE), ...API_SCOPES],
     claims: { openid: ['sub'], ...CLAIMS_BY_SCOPE },
-    async findAccount(_ctx, sub) {
+    async findAccount(ctx, sub, token) {
       const account = await deps.findAccount(sub);
       if (!account || account.status !== 'active') return undefined;
-      return { accountId: account.id, claims: async () => ({ ...accountClaims(account), ...(await customerClaims(provider, account.id)) }) };
+      // Checked before any token is issued: a grant whose picked company is no longer valid fails here.
+      const organization = await organizationClaims(ctx, account.id, token);
+      return {
+        accountId: account.id,
+        claims: async (_use, scope) => ({ ...accountClaims(account), ...(await customerClaims(provider, account.id)), ...organization, ...(await organizationsClaim(provider, account.id, scope)) }),
+      };
     },
+    // Access tokens for one company carry it (introspection shows org_id and org_permissions).
+    extraTokenClaims: organizationTokenClaims,
+    extraParams: organizationParams,
     // Like Keycloak and Auth0: the ID token carries the claims of the granted scopes, so sibling apps
     // need no userinfo call to learn the email and name.
     conformIdTokenClaims: false,
@@ -112,7 +121,7 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
     },
     loadExistingGrant: createGrantLoader(deps.consents),
     interactions: {
-      policy: latchkeyInteractionPolicy(),
+      policy: withOrganizationPrompt(latchkeyInteractionPolicy()),
       url: (_ctx, interaction) => `${config.mountPath}/interaction/${interaction.uid}`,
     },
     renderError: pages.renderError,
@@ -148,8 +157,15 @@ export function createOidcProvider(deps: OidcProviderDeps): Provider {
   };
 
   const provider = new Provider(config.issuer, configuration);
+  useOrganizationStore(provider, deps.adapter);
   provider.proxy = config.trustProxy;
   return provider;
+}
+
+/** Adds the company picker after consent: the grant it is remembered with exists by then. */
+function withOrganizationPrompt(policy: ReturnType<typeof latchkeyInteractionPolicy>) {
+  policy.add(organizationPrompt());
+  return policy;
 }
 
 export type { KoaContextWithOIDC };

@@ -39,6 +39,38 @@ export function createAuditQueries(db: Queryable) {
       );
       return rows.map((r) => auditRow.parse(r));
     },
+    /**
+     * The staff console's audit search (newest first, keyset-paginated by id): events about or by an account
+     * (account_id or data.actorId), of a company (data.companyId), whose type starts with `type`, in [from, to).
+     */
+    async search(filter: AuditSearch): Promise<AuditRow[]> {
+      const type = filter.type ? `${filter.type.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+      const { rows } = await db.query(
+        `SELECT * FROM audit_events
+          WHERE ($1::uuid IS NULL OR account_id = $1::uuid OR data->>'actorId' = $1::text)
+            AND ($2::text IS NULL OR data->>'companyId' = $2::text)
+            AND ($3::text IS NULL OR type LIKE $3::text)
+            AND ($4::timestamptz IS NULL OR created_at >= $4::timestamptz)
+            AND ($5::timestamptz IS NULL OR created_at < $5::timestamptz)
+            AND ($6::bigint IS NULL OR id < $6::bigint)
+          ORDER BY id DESC LIMIT $7`,
+        [filter.accountId ?? null, filter.companyId ?? null, type, filter.from ?? null, filter.to ?? null, filter.beforeId ?? null, filter.limit],
+      );
+      return rows.map((r) => auditRow.parse(r));
+    },
   };
+}
+
+/** What the audit search filters on (all optional but the page size). */
+export interface AuditSearch {
+  accountId?: string | undefined;
+  companyId?: string | undefined;
+  /** A type or the start of one ('company.' finds every company event). */
+  type?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** The next page starts below this id. */
+  beforeId?: number | undefined;
+  limit: number;
 }
 export type AuditQueries = ReturnType<typeof createAuditQueries>;

@@ -13,11 +13,17 @@ import { createKeyService } from './keys/index.js';
 import { createAccountCenter } from './account-center/index.js';
 import type { SecretBox } from './secrets/secret-box.js';
 import { createLegacyImport } from './legacy/import/index.js';
+import { createLegacyLockIn } from './legacy/lock-in.js';
+import { createLegacyMailboxProof } from './legacy/mailbox-proof.js';
+import { createFirstSignInHint } from './legacy/first-sign-in-hint.js';
 import { createCustomerDirectory } from './customers/index.js';
 import { createRateLimiter } from './rate-limit/index.js';
 import { createSignupService } from './signup/index.js';
 import { createRecoveryService } from './recovery/index.js';
 import { createProvisioning } from './provisioning/index.js';
+import { createCompanyService } from './companies/index.js';
+import { createHttpRegistry } from './companies/http-registry.js';
+import { createStaffService } from './staff/index.js';
 
 export interface ServiceDeps {
   config: LatchkeyConfig;
@@ -62,6 +68,16 @@ export async function createServices(deps: ServiceDeps) {
   // Legacy import and the customer directory (issue 4).
   const legacyImport = createLegacyImport({ db, audit, sourcePrecedence: config.legacy.sourcePrecedence });
   const customers = createCustomerDirectory({ db, audit });
-  return { audit, hasher, accounts, consents, keys, bruteForce, tokens, rateLimits, signup, recovery, provisioning, accountCenter, legacyImport, customers };
+  // Companies (issue 5).
+  const companies = createCompanyService({
+    db, issuer: config.issuer, audit, permissions: config.companies.permissions,
+    registries: config.companies.registryUrl ? [createHttpRegistry({ urlTemplate: config.companies.registryUrl })] : [],
+  });
+  // First sign-ins held until the mailbox is proven (issue 4, item 5).
+  const legacyMailboxProof = createLegacyMailboxProof({ db, issuer: config.issuer, audit, limiter: rateLimits, lockIn: createLegacyLockIn({ db, hasher, audit }) });
+  const firstSignInHint = createFirstSignInHint(db);
+  // Staff roles and the admin console's operations (issue 5, item 7).
+  const staff = createStaffService({ db, issuer: config.issuer, audit, accounts, provisioning, customers, tokens });
+  return { audit, hasher, accounts, consents, keys, bruteForce, tokens, rateLimits, signup, recovery, provisioning, accountCenter, legacyImport, legacyMailboxProof, firstSignInHint, customers, staff, companies };
 }
 export type LatchkeyServices = Awaited<ReturnType<typeof createServices>>;

@@ -184,7 +184,7 @@ export function createRenderer(options: RendererOptions): Renderer {
   });
 }
 
-const OWN_PAGES = /^\/(?:interaction|register|verify-email|forgot-password|reset-password|invitation|email-change|account)(?:\/|$)/;
+const OWN_PAGES = /^\/(?:interaction|register|verify-email|forgot-password|reset-password|invitation|email-change|account|admin|company-invitation)(?:\/|$)/;
 
 /**
  * Where the language switcher comes back to: this page for a GET; after a form POST, the page the form

@@ -18,6 +18,7 @@ import type { AccountCenterDeps, Origin } from './context.js';
 import { deleteAccount } from './deletion.js';
 import { cancelEmailChange, confirmEmailChange, decideEmailChange, describeEmailChangeLink, listAllEmailChanges, listEmailChanges, openEmailChange, reportNotMe, requestEmailChange } from './email-change.js';
 import { exportAccountData } from './export.js';
+import { STAFF_CONSOLE_CLIENT_ID } from '../staff/actions.js';
 import { changePassword, type PasswordChangeInput } from './password.js';
 import { getProfile, updateProfile, type ProfileChanges } from './profile.js';
 import { listSessions, recordSessionDevice, signOutOtherSessions, signOutSession } from './sessions.js';
@@ -56,7 +57,7 @@ export function createAccountCenter(options: AccountCenterOptions) {
   const deps: AccountCenterDeps = {
     ...options,
     supportedLocales: options.supportedLocales ?? createI18n().locales,
-    internalClientIds: [ACCOUNT_CENTER_CLIENT_ID],
+    internalClientIds: [ACCOUNT_CENTER_CLIENT_ID, STAFF_CONSOLE_CLIENT_ID],
   };
   return {
     /** Locales a profile may choose. */

@@ -19,6 +19,12 @@ export function isPlainEmailAddress(address: string): boolean {
 }
 const emailAddress = z.string().refine(isPlainEmailAddress, 'must be a plain email address');
 
+/** A reason typed by staff or a company admin: up to 1000 characters, line breaks kept, other control characters removed. */
+const reasonText = z
+  .string()
+  .max(1000)
+  .transform((s) => s.replace(/[\u0000-\u0009\u000b-\u001f\u007f]+/g, ' ').trim());
+
 /** What every template may show: the recipient's name for the greeting, the app the request came from. */
 const common = {
   // null is accepted (an account without a name) and means the same as absent.
@@ -29,8 +35,8 @@ const common = {
 export const mailDataSchemas = {
   /** After sign-up: the verification link and the 6-digit code (for the mobile app), valid 24 hours. */
   'verify-email': z.strictObject({ ...common, link, code: z.string().regex(/^\d{6}$/, 'must be 6 digits') }),
-  /** Someone signed up with an address that has an account: tell the owner, offer sign-in and reset. */
-  'already-registered': z.strictObject({ ...common, signInLink: link, resetLink: link }),
+  /** Someone signed up with an address that has an account: tell the owner, offer sign-in and reset (legacyPassword: an imported account that signs in with an old password). */
+  'already-registered': z.strictObject({ ...common, signInLink: link, resetLink: link, legacyPassword: z.boolean().optional() }),
   /** Forgot password: the single-use reset link, valid 30 minutes. */
   'reset-password': z.strictObject({ ...common, link }),
   /** The password was changed; resetLink (the forgot-password page) for an owner who did not do it. */
@@ -41,6 +47,19 @@ export const mailDataSchemas = {
   'email-change-notice': z.strictObject({ ...common, newEmail: emailAddress, notMeLink: link }),
   /** An account created by a sibling app (provisioning): the set-password link, valid 7 days. */
   invitation: z.strictObject({ ...common, link }),
+  /** A first sign-in with a password from an unverified legacy source: the code and link proving the mailbox, valid 30 minutes. */
+  'legacy-mailbox-proof': z.strictObject({ ...common, link, code: z.string().regex(/^\d{6}$/, 'must be 6 digits') }),
+  // Companies (issue 5; src/services/companies): companyName is the company's name, link its page.
+  'company-registered': z.strictObject({ ...common, companyName: displayText, taxId: displayText, link }),
+  'company-approved': z.strictObject({ ...common, companyName: displayText, link }),
+  'company-rejected': z.strictObject({ ...common, companyName: displayText, reason: reasonText }),
+  'company-join-requested': z.strictObject({ ...common, companyName: displayText, link }),
+  /** One of the two approvals is in; waitingFor names the other. */
+  'company-join-progress': z.strictObject({ ...common, companyName: displayText, waitingFor: z.enum(['moderator', 'company-admin']), link }),
+  'company-join-approved': z.strictObject({ ...common, companyName: displayText, link }),
+  'company-join-rejected': z.strictObject({ ...common, companyName: displayText, reason: reasonText }),
+  /** An invitation by email: the single-use link, valid `days` days. */
+  'company-invitation': z.strictObject({ ...common, companyName: displayText, inviterName: displayText.nullish(), link, days: z.number().int().min(1).max(90) }),
 } as const;
 
 /** The mails Latchkey can send. */
@@ -69,6 +88,15 @@ const subjects: { [T in MailTemplate]: (t: Translate, data: CheckedMailData<T>) 
   invitation: (t, data) => (data.clientName
     ? t('mail.invitation.subject_client', { client: data.clientName })
     : t('mail.invitation.subject')),
+  'legacy-mailbox-proof': (t) => t('mail.legacy_mailbox_proof.subject'),
+  'company-registered': (t, data) => t('mail.company_registered.subject', { company: data.companyName }),
+  'company-approved': (t, data) => t('mail.company_approved.subject', { company: data.companyName }),
+  'company-rejected': (t, data) => t('mail.company_rejected.subject', { company: data.companyName }),
+  'company-join-requested': (t, data) => t('mail.company_join_requested.subject', { company: data.companyName }),
+  'company-join-progress': (t, data) => t('mail.company_join_progress.subject', { company: data.companyName }),
+  'company-join-approved': (t, data) => t('mail.company_join_approved.subject', { company: data.companyName }),
+  'company-join-rejected': (t, data) => t('mail.company_join_rejected.subject', { company: data.companyName }),
+  'company-invitation': (t, data) => t('mail.company_invitation.subject', { company: data.companyName }),
 };
 
 /** The subject of a mail in the translator's language. */

@@ -6,6 +6,8 @@ import type { RouteDeps } from '../route-deps.js';
 import { parseForm } from '../middleware/form.js';
 import { verifyCsrf } from '../middleware/csrf.js';
 import { activityPage, dataExport, dataPage, deleteSubmission } from './activity.js';
+import { addCompanyRoutes } from './companies-routes.js';
+import { businessSignupRedirect } from './companies-signup.js';
 import { emailChangeLinkPage, emailChangeNotMeSubmission, emailChangeVerifySubmission } from './email-change-links.js';
 import { profilePage, profileSubmission } from './profile.js';
 import { appRevokeSubmission, emailCancelSubmission, emailSubmission, otherSessionsSignOutSubmission, passwordSubmission, securityPage, sessionSignOutSubmission } from './security.js';
@@ -21,7 +23,7 @@ export function accountRoutes(deps: RouteDeps) {
   const post = (path: string, action: ReturnType<typeof profileSubmission>) => router.post(path, parseForm, csrf, signedIn, action);
 
   router.get('/account/callback', signInCallback(deps));
-  router.get('/account', signedIn, profilePage(deps));
+  router.get('/account', signedIn, businessSignupRedirect(deps), profilePage(deps));
   router.get('/account/security', signedIn, securityPage(deps));
   router.get('/account/activity', signedIn, activityPage(deps));
   router.get('/account/data', signedIn, dataPage(deps));
@@ -35,6 +37,7 @@ export function accountRoutes(deps: RouteDeps) {
   post('/account/sessions/sign-out-others', otherSessionsSignOutSubmission(deps));
   post('/account/apps/revoke', appRevokeSubmission(deps));
   post('/account/delete', deleteSubmission(deps));
+  addCompanyRoutes(router, deps, signedIn, post);
 
   router.get('/email-change/verify', emailChangeLinkPage(deps, 'verify'));
   router.get('/email-change/not-me', emailChangeLinkPage(deps, 'not-me'));

@@ -6,6 +6,7 @@ import type { Origin } from '../../services/account-center/index.js';
 import { CurrentPasswordIncorrect, EmailUnavailable, FieldNotEditable, TooManyAttempts } from '../../services/account-center/index.js';
 import { UnacceptablePassword } from '../../services/accounts/index.js';
 import { InvalidInput } from '../../services/errors.js';
+import { SoleCompanyOwner } from '../../services/account-center/deletion.js';
 import type { AccountSession } from '../../oidc/account-session.js';
 import type { Translate } from '../../i18n/index.js';
 
@@ -45,6 +46,7 @@ export function formErrorOf(err: unknown, t: Translate, fallbackField: string, m
   if (err instanceof EmailUnavailable) return { field: 'new_email', message: t('account.error.email_unavailable') };
   if (err instanceof FieldNotEditable) return { field: err.field, message: t('account.error.not_editable') };
   if (err instanceof UnacceptablePassword) return { field: 'new_password', message: passwordRefusal(err, t, minPasswordLength) };
+  if (err instanceof SoleCompanyOwner) return { field: 'current_password', message: t('account.error.sole_company_owner', { companies: err.companies.join(', ') }) };
   if (err instanceof InvalidInput) return { field: err.field ?? fallbackField, message: fieldMessage(err.field ?? fallbackField, t) };
   return undefined;
 }

@@ -89,3 +89,36 @@ export class MethodNotAllowed extends LatchkeyError {
     super('This method is not allowed on this path.');
   }
 }
+
+/** Too many guesses of a guessable value (e.g. tax-ID lookups); Retry-After says how long to wait. */
+export class RateLimited extends LatchkeyError implements RetryAfter {
+  override readonly code = 'too_many_requests';
+  override readonly status = 429;
+  override name = 'RateLimited';
+  constructor(readonly retryAfterSeconds: number) {
+    super('Too many requests. Please wait a moment and try again.');
+  }
+}
+
+/** The Admin API's caller holds no staff role that permits this action (checked on every call). */
+export class StaffRoleRequired extends LatchkeyError {
+  override readonly code = 'forbidden';
+  override readonly status = 403;
+  override name = 'StaffRoleRequired';
+  constructor(readonly action: string) {
+    super(`This needs a staff role that permits "${action}".`);
+  }
+}
+
+/**
+ * The staff member's password entry is too old for the Admin API (RFC 9470 step-up challenge: 401
+ * insufficient_user_authentication with max_age; the app signs in again with max_age and retries).
+ */
+export class StaleSignIn extends LatchkeyError {
+  override readonly code = 'insufficient_user_authentication';
+  override readonly status = 401;
+  override name = 'StaleSignIn';
+  constructor(readonly maxAgeSeconds: number) {
+    super(`The Admin API needs a sign-in (password entry) within the last ${Math.round(maxAgeSeconds / 60)} minutes: sign in again with max_age=${maxAgeSeconds}.`);
+  }
+}

@@ -1,5 +1,6 @@
-// The JSON APIs under /api/v1 (issue 3, items 7 and 10): the Account API (/me...), provisioning
-// (/accounts) and the OpenAPI document. Every route runs behind apiErrors (DESIGN.md's error shape).
+// The JSON APIs under /api/v1 (issue 3, items 7 and 10; issue 5, item 8): the Account API (/me...,
+// companies included), the Admin API (/admin...), provisioning (/accounts) and the OpenAPI document.
+// Every route runs behind apiErrors (DESIGN.md's error shape).
 import { Router } from '@koa/router';
 import { API_PATH, apiResourceIndicator } from '../../oidc/resource-server.js';
 import { NotFound } from '../../services/errors.js';
@@ -8,6 +9,8 @@ import { provisioningRoutes } from './accounts.js';
 import type { BearerDeps } from './bearer.js';
 import { apiErrors, MethodNotAllowed } from './errors.js';
 import { accountApiRoutes } from './me.js';
+import { adminApiRoutes } from './admin.js';
+import { companyApiRoutes } from './companies.js';
 import { openApiDocument } from './openapi.js';
 
 /** Routes of the Account API, provisioning and the OpenAPI document. */
@@ -27,6 +30,8 @@ export function apiRoutes(deps: RouteDeps) {
     ctx.body = document;
   });
   accountApiRoutes(router, deps, bearer);
+  companyApiRoutes(router, deps, bearer);
+  adminApiRoutes(router, deps, bearer);
   provisioningRoutes(router, deps, bearer);
 
   // Anything else under /api/v1: 405 with an Allow header for a known path, else 404, in the API's error shape.

@@ -1,7 +1,9 @@
 // The OpenAPI 3.1 document of /api/v1 (served at /api/v1/openapi.json). Every operation is declared once in
 // API_OPERATIONS; request and response schemas come from the zod schemas the routes validate with.
 import { z } from 'zod';
-import { ACCOUNT_SCOPE, API_PATH, PROVISION_SCOPE } from '../../oidc/resource-server.js';
+import { ACCOUNT_SCOPE, ADMIN_SCOPE, API_PATH, PROVISION_SCOPE } from '../../oidc/resource-server.js';
+import { ADMIN_OPERATIONS } from './admin-openapi.js';
+import { COMPANY_OPERATIONS } from './companies-openapi.js';
 import * as s from './schemas.js';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -45,6 +47,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     query: s.activityQuery, responses: { 200: { description: 'One page of events', schema: s.activityPage } },
   }),
   me('get', '/export', 'exportMyData', 'Download my data (profile, sessions, apps, activity, email changes)', { responses: { 200: { description: 'Everything stored about the account', schema: s.accountExport } } }),
+  ...COMPANY_OPERATIONS,
   me('delete', '', 'deleteMe', 'Delete the account (needs the password): sessions, grants, tokens and consents go with it', { body: s.accountDeletion, responses: { 204: { description: 'Deleted' } }, errors: [429] }),
   {
     method: 'post', path: `${API_PATH}/accounts`, operationId: 'provisionAccount', scope: PROVISION_SCOPE,
@@ -55,6 +58,7 @@ export const API_OPERATIONS: ApiOperation[] = [
       200: { description: 'The email already had an account; nothing changed', schema: s.provisionResult },
     },
   },
+  ...ADMIN_OPERATIONS,
 ];
 
 /** Koa's /x/:id -> OpenAPI's /x/{id}, relative to the API's server URL. */
@@ -65,7 +69,9 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'No token, or an invalid, expired or revoked one, or one for another audience (error invalid_token; WWW-Authenticate: Bearer)',
   403: 'The token lacks the scope (error insufficient_scope), or the action is not allowed (error forbidden)',
   404: 'No such resource (error not_found)',
-  429: 'Too many wrong passwords: wait Retry-After seconds (error too_many_requests)',
+  409: 'The action conflicts with the current state, e.g. the last owner, an already decided request, a taken tax ID (error names it, e.g. last_owner)',
+  410: 'The invitation link is invalid, expired or already used (error invitation_invalid)',
+  429: 'Too many attempts (wrong passwords, tax-ID lookups): wait Retry-After seconds (error too_many_requests)',
 };
 
 /** A schema as JSON Schema 2020-12; schemas with a meta id go to components and are referenced. */
@@ -123,8 +129,8 @@ export function openApiDocument(issuer: string, endpoints: { authorization: stri
     info: {
       title: 'Latchkey API',
       version: '1',
-      description: 'The Account API (the signed-in user\'s own account, scope `account`) and provisioning (service clients, scope `accounts:provision`). '
-        + `Access tokens are opaque bearer tokens issued by ${issuer} for the resource ${issuer}${API_PATH}: a client asking for the scope \`account\` or \`accounts:provision\` gets one without a \`resource\` parameter. `
+      description: 'The Account API (the signed-in user\'s own account and companies, scope `account`), the Admin API (staff, scope `admin`: a user token of a first-party app whose account holds a staff role allowing the action, from a sign-in with a password entry in the last 15 minutes, else 401 insufficient_user_authentication with max_age as in RFC 9470) and provisioning (service clients, scope `accounts:provision`). '
+        + `Access tokens are opaque bearer tokens issued by ${issuer} for the resource ${issuer}${API_PATH}: a client asking for the scope \`account\`, \`admin\` or \`accounts:provision\` gets one without a \`resource\` parameter. `
         + 'Errors are { "error": code, "error_description": text }.',
     },
     servers: [{ url: `${issuer}${API_PATH}` }],
@@ -137,7 +143,7 @@ export function openApiDocument(issuer: string, endpoints: { authorization: stri
           type: 'oauth2',
           description: `Tokens from ${issuer} (discovery: ${issuer}/.well-known/openid-configuration).`,
           flows: {
-            authorizationCode: { authorizationUrl: endpoints.authorization, tokenUrl: endpoints.token, scopes: { [ACCOUNT_SCOPE]: 'The signed-in user\'s own account' } },
+            authorizationCode: { authorizationUrl: endpoints.authorization, tokenUrl: endpoints.token, scopes: { [ACCOUNT_SCOPE]: 'The signed-in user\'s own account and companies', [ADMIN_SCOPE]: 'The Admin API (first-party apps; the account needs a staff role)' } },
             clientCredentials: { tokenUrl: endpoints.token, scopes: { [PROVISION_SCOPE]: 'Create or look up accounts by email (operator-registered service clients only)' } },
           },
         },

@@ -4,6 +4,7 @@ import type { Middleware, ParameterizedContext } from 'koa';
 import type { RouteDeps } from '../route-deps.js';
 import { findInteraction, formField, originOf, queryString, type ReturnInteraction } from './context.js';
 import { fieldErrorOf, type FieldError } from './messages.js';
+import { rememberBusinessIntent } from '../account/companies-signup.js';
 
 const MAX_EMAIL = 320;
 
@@ -18,6 +19,8 @@ export interface RegisterPageLocals {
   name: string;
   minLength: number;
   error: FieldError | undefined;
+  /** "I buy for a business" was ticked (kept after a refused form). */
+  business: boolean;
 }
 
 function signInUrl(ctx: ParameterizedContext, interaction: ReturnInteraction | undefined): string {
@@ -25,7 +28,7 @@ function signInUrl(ctx: ParameterizedContext, interaction: ReturnInteraction | u
 }
 
 /** Renders the sign-up form (empty, or with the refused values and the message next to its field). */
-function renderRegister(deps: RouteDeps, ctx: ParameterizedContext, interaction: ReturnInteraction | undefined, values: { email: string; name: string }, error?: FieldError) {
+function renderRegister(deps: RouteDeps, ctx: ParameterizedContext, interaction: ReturnInteraction | undefined, values: { email: string; name: string; business?: boolean }, error?: FieldError) {
   const locals: RegisterPageLocals = {
     action: `${ctx.state.mountPath}/register`,
     signInUrl: signInUrl(ctx, interaction),
@@ -35,6 +38,7 @@ function renderRegister(deps: RouteDeps, ctx: ParameterizedContext, interaction:
     name: values.name,
     minLength: deps.services.accounts.passwordMinLength,
     error,
+    business: values.business ?? false,
   };
   deps.render(ctx, 'register', locals, error ? 400 : 200);
 }
@@ -68,15 +72,16 @@ export function showRegistration(deps: RouteDeps): Middleware {
 export function submitRegistration(deps: RouteDeps): Middleware {
   return async function register(ctx) {
     const interaction = await findInteraction(deps.provider, formField(ctx, 'interaction', 64));
-    const values = { email: formField(ctx, 'email', MAX_EMAIL), name: formField(ctx, 'name', 400) };
+    const values = { email: formField(ctx, 'email', MAX_EMAIL), name: formField(ctx, 'name', 400), business: formField(ctx, 'business', 10) === 'on' };
     try {
-      await deps.services.signup.register({ ...values, password: formField(ctx, 'password', 4096) }, originOf(ctx, interaction));
+      await deps.services.signup.register({ email: values.email, name: values.name, password: formField(ctx, 'password', 4096) }, originOf(ctx, interaction));
     } catch (err) {
       const error = fieldErrorOf(err, deps.render.translator(ctx), deps.services.accounts.passwordMinLength);
       if (!error) throw err;
       return renderRegister(deps, ctx, interaction, values, error);
     }
     deps.mailer.notify();
+    if (values.business) rememberBusinessIntent(deps, ctx);
     renderCheckEmail(deps, ctx, values.email.trim());
   };
 }

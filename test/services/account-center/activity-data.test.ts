@@ -1,6 +1,7 @@
 // My activity (paging with a cursor), download my data, delete my account.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CurrentPasswordIncorrect } from '../../../src/services/account-center/index.js';
+import { SoleCompanyOwner } from '../../../src/services/account-center/deletion.js';
 import { InvalidInput, NotFound } from '../../../src/services/errors.js';
 import { databaseKinds } from '../../support/databases.js';
 import { origin, startServices, type ServiceHarness } from './setup.js';
@@ -65,5 +66,24 @@ describe.each(databaseKinds)('account center: activity, export, deletion (%s)', 
     // The email is free again.
     expect((await h.services.accounts.create({ email: 'leaving@example.com', password: PASSWORD })).id).not.toBe(id);
     await expect(h.services.accountCenter.getProfile(id)).rejects.toThrow(NotFound);
+  });
+
+  it('refuses to delete the only owner of a company until the ownership is transferred', async () => {
+    const owner = await h.account('sole-owner@example.com');
+    const colleague = await h.account('colleague@example.com');
+    const companies = h.services.companies;
+    const company = await companies.register({ accountId: owner }, { kind: 'legal_entity', country: 'CZ', taxId: '77700011', name: 'Sole Owner s.r.o.' });
+    await expect(h.services.accountCenter.deleteAccount(owner, { currentPassword: PASSWORD }, origin)).rejects.toThrow(SoleCompanyOwner);
+    await expect(h.services.accountCenter.deleteAccount(owner, { currentPassword: PASSWORD }, origin)).rejects.toThrow(/Sole Owner s\.r\.o\./);
+    expect(await h.services.accounts.findById(owner)).toBeDefined();
+    expect((await companies.listMyCompanies(owner)).map((m) => m.roles)).toEqual([['owner']]);
+
+    // Staff hand the company over (the authorised person changed); then the former owner may leave Latchkey.
+    await h.services.staff.grant('colleague@example.com', 'admin');
+    const staff = await h.services.staff.actorFor(colleague, { ip: origin.ip, userAgent: origin.userAgent });
+    await companies.transferOwnership(staff!, company.id, colleague);
+    await h.services.accountCenter.deleteAccount(owner, { currentPassword: PASSWORD }, origin);
+    expect(await h.services.accounts.findById(owner)).toBeUndefined();
+    expect((await companies.listMyCompanies(colleague)).map((m) => m.roles)).toEqual([['owner']]);
   });
 });

@@ -32,6 +32,15 @@ const samples: { [T in MailTemplate]: MailData<T> } = {
   'email-change-verify': { link: 'https://id.example.com/email/confirm?token=TOKEN-change', newEmail: 'new@example.com' },
   'email-change-notice': { newEmail: 'new@example.com', notMeLink: 'https://id.example.com/email/cancel?token=TOKEN-cancel' },
   invitation: { link: 'https://id.example.com/invite?token=TOKEN-invite', clientName: 'Rental desk' },
+  'legacy-mailbox-proof': { link: 'https://id.example.com/interaction/abc/verify-email/link?token=TOKEN-legacy', code: '271828', clientName: 'E-shop', name: 'Ann' },
+  'company-registered': { companyName: 'Acme s.r.o.', taxId: 'CZ12345678', link: 'https://id.example.com/account/companies/c1', name: 'Ann' },
+  'company-approved': { companyName: 'Acme s.r.o.', link: 'https://id.example.com/account/companies/c1' },
+  'company-rejected': { companyName: 'Acme s.r.o.', reason: 'The tax ID belongs to another company.' },
+  'company-join-requested': { companyName: 'Acme s.r.o.', link: 'https://id.example.com/account/companies' },
+  'company-join-progress': { companyName: 'Acme s.r.o.', waitingFor: 'moderator', link: 'https://id.example.com/account/companies' },
+  'company-join-approved': { companyName: 'Acme s.r.o.', link: 'https://id.example.com/account/companies/c1' },
+  'company-join-rejected': { companyName: 'Acme s.r.o.', reason: 'We do not know you.' },
+  'company-invitation': { companyName: 'Acme s.r.o.', inviterName: 'Bob', link: 'https://id.example.com/company-invitation?token=TOKEN-company', days: 7 },
 };
 
 const linksOf = (data: Record<string, unknown>) => Object.entries(data).filter(([k]) => /link$/i.test(k)).map(([, v]) => String(v));
@@ -46,7 +55,9 @@ const untouchable: Queryable = {
 describe('mail templates', () => {
   it('covers the mails issue 3 needs', () => {
     expect([...mailTemplates].sort()).toEqual([
-      'already-registered', 'email-change-notice', 'email-change-verify', 'invitation', 'password-changed', 'reset-password', 'verify-email',
+      'already-registered', 'company-approved', 'company-invitation', 'company-join-approved', 'company-join-progress', 'company-join-rejected',
+      'company-join-requested', 'company-registered', 'company-rejected',
+      'email-change-notice', 'email-change-verify', 'invitation', 'legacy-mailbox-proof', 'password-changed', 'reset-password', 'verify-email',
     ]);
   });
 
