@@ -134,6 +134,13 @@ export function createCompanyContext(deps: CompanyServiceDeps) {
       return { roles: m.roles, permissions: m.permissions, isMember: true };
     },
 
+    /** The accounts of the company's members holding a permission (e.g. the admins: members:manage). */
+    async membersWith(tx: Queryable, companyId: string, permission: string): Promise<string[]> {
+      const roles = await customRoles(tx, companyId);
+      const rows = await createCompanyMemberQueries(tx).list(companyId);
+      return rows.map((row) => toMember(row, roles)).filter((m) => m.permissions.includes(permission)).map((m) => m.accountId);
+    },
+
     /** Records an audit event about a company, in tx. */
     async audit(tx: Queryable, actor: Actor, type: string, companyId: string, data: Record<string, unknown> = {}): Promise<void> {
       await deps.audit.record({ accountId: actor.accountId, type, ...origin(actor), data: { companyId, ...data, ...('staffRoles' in actor ? { staff: true } : {}) } }, tx);

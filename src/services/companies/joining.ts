@@ -3,6 +3,7 @@
 // it. The request row is locked while a decision is recorded, so racing deciders run one after the other
 // and exactly one of them creates the membership. The requester is mailed at each step.
 import type { Queryable } from '../../db/types.js';
+import { createAccountQueries } from '../../queries/accounts.js';
 import { createCompanyMemberQueries } from '../../queries/companies-members.js';
 import { createCompanyRequestQueries, type JoinRequestRow } from '../../queries/companies-requests.js';
 import { isStaff, toJoinRequest, type CompanyContext } from './context.js';
@@ -45,6 +46,13 @@ export function createCompanyJoining(ctx: CompanyContext) {
         if (!id) return toJoinRequest((await requests.findPending(company.id, actor.accountId))!);
         await ctx.audit(tx, actor, 'company.join_requested', company.id, { requestId: id });
         await ctx.mailAccount(tx, actor.accountId, 'company-join-requested', (n) => ({ name: n, companyName: company.name, link: companiesLink(issuer) }));
+        // The company's admins learn of it too (they approve under Employees, Requests).
+        const requester = await createAccountQueries(tx).findById(actor.accountId);
+        for (const admin of await ctx.membersWith(tx, company.id, 'members:manage')) {
+          await ctx.mailAccount(tx, admin, 'company-join-request-received', (n) => ({
+            name: n, companyName: company.name, requester: requester!.email, requesterName: requester!.name, link: `${companyLink(issuer, company.id)}/requests`,
+          }));
+        }
         return toJoinRequest(await load(tx, id));
       });
     },

@@ -54,6 +54,8 @@ export const mailDataSchemas = {
   'company-approved': z.strictObject({ ...common, companyName: displayText, link }),
   'company-rejected': z.strictObject({ ...common, companyName: displayText, reason: reasonText }),
   'company-join-requested': z.strictObject({ ...common, companyName: displayText, link }),
+  /** To each company admin (members:manage): someone asks to join; link to the company's Requests tab. */
+  'company-join-request-received': z.strictObject({ ...common, companyName: displayText, requester: emailAddress, requesterName: displayText.nullish(), link }),
   /** One of the two approvals is in; waitingFor names the other. */
   'company-join-progress': z.strictObject({ ...common, companyName: displayText, waitingFor: z.enum(['moderator', 'company-admin']), link }),
   'company-join-approved': z.strictObject({ ...common, companyName: displayText, link }),
@@ -93,6 +95,7 @@ const subjects: { [T in MailTemplate]: (t: Translate, data: CheckedMailData<T>) 
   'company-approved': (t, data) => t('mail.company_approved.subject', { company: data.companyName }),
   'company-rejected': (t, data) => t('mail.company_rejected.subject', { company: data.companyName }),
   'company-join-requested': (t, data) => t('mail.company_join_requested.subject', { company: data.companyName }),
+  'company-join-request-received': (t, data) => t('mail.company_join_request_received.subject', { company: data.companyName, requester: data.requesterName || data.requester }),
   'company-join-progress': (t, data) => t('mail.company_join_progress.subject', { company: data.companyName }),
   'company-join-approved': (t, data) => t('mail.company_join_approved.subject', { company: data.companyName }),
   'company-join-rejected': (t, data) => t('mail.company_join_rejected.subject', { company: data.companyName }),

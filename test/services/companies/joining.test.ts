@@ -29,7 +29,7 @@ describe.each(databaseKinds)('joining a company (%s)', (kind) => {
   const membersOf = async (company: Company, viewer: Person) => (await h.companies.listMembers(viewer, company.id)).map((m) => m.accountId);
 
   it('finds only approved companies by tax ID, and an open request is not duplicated', async () => {
-    const { company, owner } = await companyWithAdmins();
+    const { company, owner, admin } = await companyWithAdmins();
     const eve = await h.person('eve', 'Eve');
     expect(await h.companies.findForJoin('cz', ` ${company.taxId.slice(0, 2).toLowerCase()} ${company.taxId.slice(2)} `))
       .toEqual({ id: company.id, name: 'Acme', country: 'CZ', taxId: company.taxId });
@@ -41,6 +41,12 @@ describe.each(databaseKinds)('joining a company (%s)', (kind) => {
     expect(request).toMatchObject({ companyId: company.id, companyName: 'Acme', accountId: eve.accountId, email: eve.email, status: 'pending', moderatorDecision: null, adminDecision: null });
     expect((await h.companies.requestJoin(eve, company.id)).id).toBe(request.id);
     expect(await h.mails(eve.email, 'company-join-requested')).toEqual([{ name: 'Eve', companyName: 'Acme', link: 'https://id.example.com/account/companies' }]);
+    // The company's admins (owner and admin: members:manage) hear of it, with a link to the Requests tab; plain members do not.
+    for (const [person, name] of [[owner, 'Olga'], [admin, 'Adam']] as const) {
+      expect((await h.mails(person.email, 'company-join-request-received')).filter((m) => m.requester === eve.email)).toEqual([
+        { name, companyName: 'Acme', requester: eve.email, requesterName: 'Eve', link: `https://id.example.com/account/companies/${company.id}/requests` },
+      ]);
+    }
     expect((await h.companies.listMyJoinRequests(eve.accountId)).map((r) => r.id)).toEqual([request.id]);
     await expect(h.companies.requestJoin(owner, company.id)).rejects.toBeInstanceOf(AlreadyMember);
   });

@@ -37,6 +37,7 @@ const samples: { [T in MailTemplate]: MailData<T> } = {
   'company-approved': { companyName: 'Acme s.r.o.', link: 'https://id.example.com/account/companies/c1' },
   'company-rejected': { companyName: 'Acme s.r.o.', reason: 'The tax ID belongs to another company.' },
   'company-join-requested': { companyName: 'Acme s.r.o.', link: 'https://id.example.com/account/companies' },
+  'company-join-request-received': { companyName: 'Acme s.r.o.', requester: 'eve@example.com', requesterName: 'Eve', link: 'https://id.example.com/account/companies/c1/requests' },
   'company-join-progress': { companyName: 'Acme s.r.o.', waitingFor: 'moderator', link: 'https://id.example.com/account/companies' },
   'company-join-approved': { companyName: 'Acme s.r.o.', link: 'https://id.example.com/account/companies/c1' },
   'company-join-rejected': { companyName: 'Acme s.r.o.', reason: 'We do not know you.' },
@@ -56,7 +57,7 @@ describe('mail templates', () => {
   it('covers the mails issue 3 needs', () => {
     expect([...mailTemplates].sort()).toEqual([
       'already-registered', 'company-approved', 'company-invitation', 'company-join-approved', 'company-join-progress', 'company-join-rejected',
-      'company-join-requested', 'company-registered', 'company-rejected',
+      'company-join-request-received', 'company-join-requested', 'company-registered', 'company-rejected',
       'email-change-notice', 'email-change-verify', 'invitation', 'legacy-mailbox-proof', 'password-changed', 'reset-password', 'verify-email',
     ]);
   });
