@@ -84,6 +84,9 @@ export function createCompanyLifecycle(ctx: CompanyContext, registry: CompanyReg
         if (company.status !== 'approved') throw new CompanyStatusConflict(`Only an approved company can be suspended; this one is ${company.status}.`);
         const updated = (await createCompanyQueries(tx).setStatus(company.id, 'suspended', why, staff.accountId))!;
         await ctx.audit(tx, staff, 'company.suspended', company.id, { reason: why });
+        for (const owner of await createCompanyMemberQueries(tx).holders(company.id, 'owner')) {
+          await ctx.mailAccount(tx, owner, 'company-suspended', (n) => ({ name: n, companyName: company.name, reason: why }));
+        }
         return toCompany(updated);
       });
     },
@@ -96,6 +99,9 @@ export function createCompanyLifecycle(ctx: CompanyContext, registry: CompanyReg
         if (company.status !== 'suspended') throw new CompanyStatusConflict(`Only a suspended company can be restored; this one is ${company.status}.`);
         const updated = (await createCompanyQueries(tx).setStatus(company.id, 'approved', null, staff.accountId))!;
         await ctx.audit(tx, staff, 'company.restored', company.id);
+        for (const owner of await createCompanyMemberQueries(tx).holders(company.id, 'owner')) {
+          await ctx.mailAccount(tx, owner, 'company-restored', (n) => ({ name: n, companyName: company.name, link: companyLink(issuer, company.id) }));
+        }
         return toCompany(updated);
       });
     },

@@ -53,6 +53,10 @@ export const mailDataSchemas = {
   'company-registered': z.strictObject({ ...common, companyName: displayText, taxId: displayText, link }),
   'company-approved': z.strictObject({ ...common, companyName: displayText, link }),
   'company-rejected': z.strictObject({ ...common, companyName: displayText, reason: reasonText }),
+  /** To the owners: staff suspended the company (members lose it in tokens), with the reason. */
+  'company-suspended': z.strictObject({ ...common, companyName: displayText, reason: reasonText }),
+  /** To the owners: the suspension is lifted. */
+  'company-restored': z.strictObject({ ...common, companyName: displayText, link }),
   'company-join-requested': z.strictObject({ ...common, companyName: displayText, link }),
   /** To each company admin (members:manage): someone asks to join; link to the company's Requests tab. */
   'company-join-request-received': z.strictObject({ ...common, companyName: displayText, requester: emailAddress, requesterName: displayText.nullish(), link }),
@@ -94,6 +98,8 @@ const subjects: { [T in MailTemplate]: (t: Translate, data: CheckedMailData<T>) 
   'company-registered': (t, data) => t('mail.company_registered.subject', { company: data.companyName }),
   'company-approved': (t, data) => t('mail.company_approved.subject', { company: data.companyName }),
   'company-rejected': (t, data) => t('mail.company_rejected.subject', { company: data.companyName }),
+  'company-suspended': (t, data) => t('mail.company_suspended.subject', { company: data.companyName }),
+  'company-restored': (t, data) => t('mail.company_restored.subject', { company: data.companyName }),
   'company-join-requested': (t, data) => t('mail.company_join_requested.subject', { company: data.companyName }),
   'company-join-request-received': (t, data) => t('mail.company_join_request_received.subject', { company: data.companyName, requester: data.requesterName || data.requester }),
   'company-join-progress': (t, data) => t('mail.company_join_progress.subject', { company: data.companyName }),

@@ -173,6 +173,9 @@ describe.each(databaseKinds)('company registration and moderation (%s)', (kind) 
     expect(await h.companies.permissionsOf(ann.accountId, acme.id)).toEqual(['orders', 'invoices', 'services', 'support', 'members:manage', 'roles:manage', 'company:manage']);
     expect((await h.audit('company.suspended')).filter((e) => e.data.companyId === acme.id).map((e) => e.data.reason)).toEqual(['Unpaid invoices']);
     expect((await h.audit('company.restored')).filter((e) => e.data.companyId === acme.id)).toHaveLength(1);
+    // The owner is told both times.
+    expect(await h.mails(ann.email, 'company-suspended')).toEqual([{ name: null, companyName: 'Acme', reason: 'Unpaid invoices' }]);
+    expect(await h.mails(ann.email, 'company-restored')).toEqual([{ name: null, companyName: 'Acme', link: `https://id.example.com/account/companies/${acme.id}` }]);
   });
 
   it('finds companies for staff by name, tax ID typed any way, and status', async () => {

@@ -36,6 +36,8 @@ const samples: { [T in MailTemplate]: MailData<T> } = {
   'company-registered': { companyName: 'Acme s.r.o.', taxId: 'CZ12345678', link: 'https://id.example.com/account/companies/c1', name: 'Ann' },
   'company-approved': { companyName: 'Acme s.r.o.', link: 'https://id.example.com/account/companies/c1' },
   'company-rejected': { companyName: 'Acme s.r.o.', reason: 'The tax ID belongs to another company.' },
+  'company-suspended': { companyName: 'Acme s.r.o.', reason: 'Unpaid invoices.' },
+  'company-restored': { companyName: 'Acme s.r.o.', link: 'https://id.example.com/account/companies/c1' },
   'company-join-requested': { companyName: 'Acme s.r.o.', link: 'https://id.example.com/account/companies' },
   'company-join-request-received': { companyName: 'Acme s.r.o.', requester: 'eve@example.com', requesterName: 'Eve', link: 'https://id.example.com/account/companies/c1/requests' },
   'company-join-progress': { companyName: 'Acme s.r.o.', waitingFor: 'moderator', link: 'https://id.example.com/account/companies' },
@@ -57,7 +59,7 @@ describe('mail templates', () => {
   it('covers the mails issue 3 needs', () => {
     expect([...mailTemplates].sort()).toEqual([
       'already-registered', 'company-approved', 'company-invitation', 'company-join-approved', 'company-join-progress', 'company-join-rejected',
-      'company-join-request-received', 'company-join-requested', 'company-registered', 'company-rejected',
+      'company-join-request-received', 'company-join-requested', 'company-registered', 'company-rejected', 'company-restored', 'company-suspended',
       'email-change-notice', 'email-change-verify', 'invitation', 'legacy-mailbox-proof', 'password-changed', 'reset-password', 'verify-email',
     ]);
   });
