@@ -2,50 +2,29 @@
 // page, edit the profile (a bad phone number shows a message next to the field), see the session with its
 // device and the activity, change the password with "sign out everywhere else", sign out. The pages fit a
 // 375 px phone screen and cause no CSP violation. Real Latchkey (PGlite), real browser, nothing mocked.
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { desktop, fillSignIn, launchChromium, pageProblems, phone, Screenshots, scrollsSideways, watchedPage } from '../support/browser.js';
 import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.js';
 
 const EMAIL = 'marie@example.com';
 const PASSWORD = 'radium and polonium 1898';
 const NEW_PASSWORD = 'two nobel prizes 1911';
-const screenshots = mkdtempSync(path.join(os.tmpdir(), 'latchkey-account-'));
+const screenshots = new Screenshots('account');
 
 describe('account center in a browser', () => {
   let t: TestLatchkey;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
-
-  async function newPage(ctx: BrowserContext): Promise<Page> {
-    const p = await ctx.newPage();
-    p.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
-    });
-    p.on('pageerror', (err) => pageErrors.push(err.message));
-    return p;
-  }
-  const shot = (p: Page, name: string) => p.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
-  const scrollsSideways = async (p: Page) => {
-    const width = p.viewportSize()!.width;
-    const [doc, body] = await p.evaluate<number[]>('[document.documentElement.scrollWidth, document.body.scrollWidth]');
-    return doc! > width || body! > width;
-  };
+  const problems = pageProblems();
 
   beforeAll(async () => {
     t = await startTestLatchkey('pglite', {}, { LATCHKEY_PROFILE_EDITABLE: 'name,given_name,phone_number,address,locale', LATCHKEY_BRUTE_FORCE_QUICK_LOGIN_MS: '0' });
     await t.latchkey.services.accounts.create({ email: EMAIL, password: PASSWORD, name: 'Marie Curie', emailVerified: true });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
-    page = await newPage(context);
+    browser = await launchChromium();
+    context = await browser.newContext(desktop);
+    page = await watchedPage(context, problems);
   }, 120_000);
 
   afterAll(async () => {
@@ -55,9 +34,7 @@ describe('account center in a browser', () => {
 
   it('signs in to /account through the login page and lands on the profile', async () => {
     await page.goto(`${t.issuer}/account`);
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await fillSignIn(page, EMAIL, PASSWORD);
     await page.waitForURL(`${t.issuer}/account`);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Your account');
     await expect(page.getByRole('navigation', { name: 'Account', exact: true }).textContent()).resolves.toContain(EMAIL);
@@ -80,7 +57,7 @@ describe('account center in a browser', () => {
     // Family name is support-only here: shown, not editable.
     await expect(page.getByLabel('Family name').count()).resolves.toBe(0);
     await expect(page.getByText('To change this, contact support.').first().isVisible()).resolves.toBe(true);
-    await shot(page, 'profile');
+    await screenshots.take(page, 'profile');
   });
 
   it('shows this session with its device and the sign-in in the activity', async () => {
@@ -92,16 +69,14 @@ describe('account center in a browser', () => {
     const list = page.locator('.activity-list');
     await expect(list.textContent()).resolves.toContain('Signed in');
     await expect(list.textContent()).resolves.toContain('Profile changed');
-    await shot(page, 'activity');
+    await screenshots.take(page, 'activity');
   });
 
   it('changes the password with "sign out everywhere else"; another browser is signed out, this one is not', async () => {
-    const other = await browser.newContext({ viewport: { width: 1024, height: 768 } });
-    const otherPage = await newPage(other);
+    const other = await browser.newContext(desktop);
+    const otherPage = await watchedPage(other, problems);
     await otherPage.goto(`${t.issuer}/account`);
-    await otherPage.getByLabel('Email').fill(EMAIL);
-    await otherPage.getByLabel('Password').fill(PASSWORD);
-    await otherPage.getByRole('button', { name: 'Sign in' }).click();
+    await fillSignIn(otherPage, EMAIL, PASSWORD);
     await otherPage.waitForURL(`${t.issuer}/account`);
 
     await page.getByRole('link', { name: 'Security' }).click();
@@ -123,19 +98,17 @@ describe('account center in a browser', () => {
   });
 
   it('fits a 375 px phone screen', async () => {
-    const phone = await browser.newContext({ viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-    const p = await newPage(phone);
+    const phoneContext = await browser.newContext(phone);
+    const p = await watchedPage(phoneContext, problems);
     await p.goto(`${t.issuer}/account`);
-    await p.getByLabel('Email').fill(EMAIL);
-    await p.getByLabel('Password').fill(NEW_PASSWORD);
-    await p.getByRole('button', { name: 'Sign in' }).click();
+    await fillSignIn(p, EMAIL, NEW_PASSWORD);
     await p.waitForURL(`${t.issuer}/account`);
     for (const section of ['', '/security', '/activity', '/data']) {
       await p.goto(`${t.issuer}/account${section}`);
       expect(await scrollsSideways(p)).toBe(false);
     }
-    await shot(p, 'phone-security');
-    await phone.close();
+    await screenshots.take(p, 'phone-security');
+    await phoneContext.close();
   });
 
   it('signs out through the provider and comes back to the sign-in page', async () => {
@@ -147,7 +120,7 @@ describe('account center in a browser', () => {
   });
 
   it('caused no CSP violation and no script error', () => {
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(problems.cspViolations).toEqual([]);
+    expect(problems.pageErrors).toEqual([]);
   });
 });

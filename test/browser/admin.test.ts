@@ -2,48 +2,27 @@
 // page, sees the moderation queue and approves a pending company; an account without a staff role gets the
 // "Not allowed" page; a sign-in older than 15 minutes sends the moderator through the password page again.
 // The pages fit a 375 px phone screen and cause no CSP violation. Real Latchkey (PGlite), real browser.
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { desktop, fillSignIn, launchChromium, pageProblems, Screenshots, scrollsSideways, watchedPage } from '../support/browser.js';
 import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.js';
 import { ageSignIn, pendingCompany, person, type Person } from '../web/admin/helpers.js';
 
-const screenshots = mkdtempSync(path.join(os.tmpdir(), 'latchkey-admin-'));
+const screenshots = new Screenshots('admin');
 
 describe('admin console in a browser', () => {
   let t: TestLatchkey;
   let browser: Browser;
   let moderator: Person;
   let company: { companyId: string };
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
-
-  async function newPage(ctx: BrowserContext): Promise<Page> {
-    const p = await ctx.newPage();
-    p.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
-    });
-    p.on('pageerror', (err) => pageErrors.push(err.message));
-    return p;
-  }
-  const shot = (p: Page, name: string) => p.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
-
-  async function signIn(p: Page, who: Person) {
-    await p.getByLabel('Email').fill(who.email);
-    await p.getByLabel('Password').fill(who.password);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-  }
+  const problems = pageProblems();
+  const signIn = (p: Page, who: Person) => fillSignIn(p, who.email, who.password);
 
   beforeAll(async () => {
     t = await startTestLatchkey('pglite', {}, { LATCHKEY_BRUTE_FORCE_QUICK_LOGIN_MS: '0' });
     moderator = await person(t.latchkey, 'moderator', ['moderator']);
     company = await pendingCompany(t.latchkey, 'Globex Trading s.r.o.', 'CZ27082440');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -52,8 +31,8 @@ describe('admin console in a browser', () => {
   });
 
   it('signs a moderator in, shows the queue, and approves a company', async () => {
-    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
-    const page = await newPage(context);
+    const context = await browser.newContext(desktop);
+    const page = await watchedPage(context, problems);
     await page.goto(`${t.issuer}/admin`);
     await signIn(page, moderator);
     await page.waitForURL(`${t.issuer}/admin/queue`);
@@ -62,7 +41,7 @@ describe('admin console in a browser', () => {
     const item = page.locator(`[data-company-id="${company.companyId}"]`);
     await expect(item.textContent()).resolves.toContain('Globex Trading s.r.o.');
     await expect(item.textContent()).resolves.toContain('CZ CZ27082440');
-    await shot(page, 'queue');
+    await screenshots.take(page, 'queue');
 
     // Rejecting without a reason: a message next to the field, nothing decided.
     await item.getByRole('button', { name: 'Reject' }).click();
@@ -84,15 +63,14 @@ describe('admin console in a browser', () => {
     // A phone screen: no sideways scrolling.
     await page.setViewportSize({ width: 375, height: 700 });
     await page.goto(`${t.issuer}/admin/queue`);
-    const [doc, body] = await page.evaluate<number[]>('[document.documentElement.scrollWidth, document.body.scrollWidth]');
-    expect(Math.max(doc!, body!)).toBeLessThanOrEqual(375);
+    expect(await scrollsSideways(page)).toBe(false);
     await context.close();
   });
 
   it('refuses an account without a staff role', async () => {
     const visitor = await person(t.latchkey, 'visitor');
-    const context = await browser.newContext({ locale: 'en-US' });
-    const page = await newPage(context);
+    const context = await browser.newContext(desktop);
+    const page = await watchedPage(context, problems);
     await page.goto(`${t.issuer}/admin/queue`);
     // After the login page, the browser comes back to the page it asked for.
     const response = page.waitForResponse((r) => r.url() === `${t.issuer}/admin/queue`);
@@ -101,13 +79,13 @@ describe('admin console in a browser', () => {
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Not allowed');
     await expect(page.locator('main').textContent()).resolves.toContain(`You are signed in as ${visitor.email}, which has no staff role.`);
     await expect(page.getByRole('link', { name: 'Sign out to use another account' }).isVisible()).resolves.toBe(true);
-    await shot(page, 'forbidden');
+    await screenshots.take(page, 'forbidden');
     await context.close();
   });
 
   it('asks for the password again when the sign-in is stale', async () => {
-    const context = await browser.newContext({ locale: 'en-US' });
-    const page = await newPage(context);
+    const context = await browser.newContext(desktop);
+    const page = await watchedPage(context, problems);
     await page.goto(`${t.issuer}/admin/accounts`);
     await signIn(page, moderator);
     await page.waitForURL(`${t.issuer}/admin/accounts`);
@@ -116,7 +94,7 @@ describe('admin console in a browser', () => {
     await page.goto(`${t.issuer}/admin/companies`);
     await page.waitForURL(/\/interaction\//);
     await expect(page.getByLabel('Password').isVisible()).resolves.toBe(true);
-    await shot(page, 'reauth');
+    await screenshots.take(page, 'reauth');
     await signIn(page, moderator);
     await page.waitForURL(`${t.issuer}/admin/companies`);
     await expect(page.getByRole('heading', { level: 2 }).first().textContent()).resolves.toBe('Companies');
@@ -124,7 +102,7 @@ describe('admin console in a browser', () => {
   });
 
   it('caused no CSP violation and no script error', () => {
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(problems.cspViolations).toEqual([]);
+    expect(problems.pageErrors).toEqual([]);
   });
 });

@@ -4,16 +4,16 @@
 // approves too, the employee sees the company with their role, the owner makes them accountant, and a
 // forged form post trying to make the employee admin is refused with a message. Also: the pages fit a
 // 375 px phone and cause no CSP violation. Real Latchkey (PGlite), real browser, nothing mocked.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { fillSignIn, launchChromium, pageProblems, phone, Screenshots, scrollsSideways, watchedPage } from '../support/browser.js';
 import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.js';
 
 const OWNER = { email: 'olga@example.com', password: 'owner of a wholesale business', name: 'Olga Owner' };
 const EMPLOYEE = { email: 'erik@example.com', password: 'employee who books invoices', name: 'Erik Employee' };
-const screenshots = mkdtempSync(path.join(os.tmpdir(), 'latchkey-companies-'));
+const screenshots = new Screenshots('companies');
 
 describe('company pages in a browser', () => {
   let t: TestLatchkey;
@@ -25,29 +25,16 @@ describe('company pages in a browser', () => {
   let companyId = '';
   let employeeId = '';
   let moderator: { accountId: string; staffRoles: string[] };
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
-
-  async function newPage(ctx: BrowserContext): Promise<Page> {
-    const p = await ctx.newPage();
-    p.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
-    });
-    p.on('pageerror', (err) => pageErrors.push(err.message));
-    return p;
-  }
-  const shot = (p: Page, name: string) => p.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+  const problems = pageProblems();
   async function signIn(p: Page, user: { email: string; password: string }, target: string) {
     await p.goto(`${t.issuer}${target}`);
-    await p.getByLabel('Email').fill(user.email);
-    await p.getByLabel('Password').fill(user.password);
-    await p.getByRole('button', { name: 'Sign in' }).click();
+    await fillSignIn(p, user.email, user.password);
     await p.waitForURL(`${t.issuer}${target}`);
   }
 
   beforeAll(async () => {
     t = await startTestLatchkey('pglite', {}, { LATCHKEY_BRUTE_FORCE_QUICK_LOGIN_MS: '0' });
-    const file = path.join(screenshots, 'registry.csv');
+    const file = path.join(screenshots.folder, 'registry.csv');
     writeFileSync(file, 'country,tax_id,kind,name,vat_id,street_address,locality,postal_code\nCZ,27082440,legal_entity,Alza.cz a.s.,CZ27082440,Jankovcova 1522/53,Praha 7,17000\n');
     await t.latchkey.services.companies.importRegistry(file, 'csv');
     await t.latchkey.services.accounts.create({ ...OWNER, emailVerified: true });
@@ -55,14 +42,11 @@ describe('company pages in a browser', () => {
     const staff = await t.latchkey.services.accounts.create({ email: 'mona@example.com', password: 'moderator of the queue', emailVerified: true });
     await t.latchkey.services.staff.grant('mona@example.com', 'moderator');
     moderator = { accountId: staff.id, staffRoles: ['moderator'] };
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     ownerContext = await browser.newContext({ viewport: { width: 1024, height: 800 }, locale: 'en-US' });
     employeeContext = await browser.newContext({ viewport: { width: 1024, height: 800 }, locale: 'en-US' });
-    owner = await newPage(ownerContext);
-    employee = await newPage(employeeContext);
+    owner = await watchedPage(ownerContext, problems);
+    employee = await watchedPage(employeeContext, problems);
   }, 120_000);
 
   afterAll(async () => {
@@ -81,7 +65,7 @@ describe('company pages in a browser', () => {
     await expect(owner.getByRole('status').first().textContent()).resolves.toContain('Found in the registry: Alza.cz a.s.');
     await expect(owner.getByLabel('Company name').inputValue()).resolves.toBe('Alza.cz a.s.');
     await expect(owner.getByLabel('City').inputValue()).resolves.toBe('Praha 7');
-    await shot(owner, 'register-prefilled');
+    await screenshots.take(owner, 'register-prefilled');
     await owner.getByRole('button', { name: 'Register company' }).click();
     await expect(owner.getByRole('status').first().textContent()).resolves.toContain('A moderator will review it');
     await expect(owner.locator('[data-status]').first().textContent()).resolves.toBe('Waiting for review');
@@ -112,7 +96,7 @@ describe('company pages in a browser', () => {
     await owner.getByRole('navigation', { name: 'Company sections' }).getByRole('link', { name: 'Requests' }).click();
     const row = owner.locator(`[data-join-request="${EMPLOYEE.email}"]`);
     await expect(row.textContent()).resolves.toContain(EMPLOYEE.name);
-    await shot(owner, 'requests');
+    await screenshots.take(owner, 'requests');
     await row.getByRole('button', { name: 'Approve' }).click();
     await expect(owner.getByRole('status').first().textContent()).resolves.toContain('You approved the join request.');
 
@@ -151,7 +135,7 @@ describe('company pages in a browser', () => {
     await expect(employee.getByRole('alert').first().textContent()).resolves.toContain('You are not allowed to do this.');
     await expect(employee.locator('[data-my-roles]').textContent()).resolves.toBe('Member');
     expect(await t.latchkey.services.companies.permissionsOf(employeeId, companyId)).toEqual([]);
-    await shot(employee, 'forged-refused');
+    await screenshots.take(employee, 'forged-refused');
   });
 
   it('the owner makes the employee accountant on the Employees tab; the employee sees invoices only', async () => {
@@ -162,7 +146,7 @@ describe('company pages in a browser', () => {
     await row.getByRole('button', { name: 'Grant role' }).click();
     await expect(owner.getByRole('status').first().textContent()).resolves.toContain('The role has been granted.');
     await expect(owner.locator(`[data-member="${EMPLOYEE.email}"] [data-member-roles]`).textContent()).resolves.toContain('Accountant');
-    await shot(owner, 'employees');
+    await screenshots.take(owner, 'employees');
 
     await employee.goto(`${t.issuer}/account/companies/${companyId}`);
     await expect(employee.locator('[data-my-roles]').textContent()).resolves.toBe('Member, Accountant');
@@ -170,21 +154,19 @@ describe('company pages in a browser', () => {
   });
 
   it('fits a 375 px phone screen', async () => {
-    const phone = await browser.newContext({ viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-    const p = await newPage(phone);
+    const phoneContext = await browser.newContext(phone);
+    const p = await watchedPage(phoneContext, problems);
     await signIn(p, OWNER, '/account/companies');
     for (const section of ['', '/register', '/join', `/${companyId}`, `/${companyId}/employees`, `/${companyId}/roles`, `/${companyId}/settings`]) {
       await p.goto(`${t.issuer}/account/companies${section}`);
-      const width = p.viewportSize()!.width;
-      const [doc, body] = await p.evaluate<number[]>('[document.documentElement.scrollWidth, document.body.scrollWidth]');
-      expect([section, doc! > width || body! > width]).toEqual([section, false]);
+      expect([section, await scrollsSideways(p)]).toEqual([section, false]);
     }
-    await shot(p, 'phone-employees');
-    await phone.close();
+    await screenshots.take(p, 'phone-employees');
+    await phoneContext.close();
   });
 
   it('caused no CSP violation and no script error', () => {
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(problems.cspViolations).toEqual([]);
+    expect(problems.pageErrors).toEqual([]);
   });
 });

@@ -3,69 +3,23 @@
 // returns to the app with customer_id in the ID token. "I have no customer ID yet" registers a known licence
 // and returns with a new customer ID. Real Latchkey (PGlite), real RP library, real browser, no CSP violation.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { fillSignIn, launchChromium, pageProblems, watchedPage } from '../support/browser.js';
 import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.js';
-import { oidc, relyingParty } from '../support/relying-party.js';
+import { relyingParty } from '../support/relying-party.js';
+import { escapeHtml, SiblingApp } from './sibling-app.js';
 
 const PASSWORD = 'correct horse battery staple';
 
-/** A sibling app: /login starts code + PKCE with the customer scope, /callback shows the customer ID. */
-class SupportPortal {
-  readonly server = http.createServer((req, res) => {
-    this.handle(req, res).catch((err: Error) => {
-      res.statusCode = 500;
-      res.end(`RP error: ${err.message}`);
-    });
-  });
-  private readonly pending = new Map<string, { verifier: string; nonce: string }>();
-  config!: oidc.Configuration;
-  origin = '';
-
-  async listen() {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    const url = new URL(req.url!, this.origin);
-    if (url.pathname === '/login') {
-      const verifier = oidc.randomPKCECodeVerifier();
-      const state = oidc.randomState();
-      const nonce = oidc.randomNonce();
-      this.pending.set(state, { verifier, nonce });
-      const target = oidc.buildAuthorizationUrl(this.config, {
-        redirect_uri: `${this.origin}/callback`, scope: 'openid email customer', state, nonce,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-      });
-      res.writeHead(302, { location: target.href });
-      return res.end();
-    }
-    res.setHeader('content-type', 'text/html; charset=utf-8');
-    const state = url.searchParams.get('state') ?? '';
-    const pending = this.pending.get(state);
-    if (url.pathname !== '/callback' || !pending) return res.end('<p>unknown</p>');
-    if (url.searchParams.get('error')) return res.end(`<p id="error">${url.searchParams.get('error')!.replace(/[<>&"]/g, '')}</p>`);
-    const tokens = await oidc.authorizationCodeGrant(this.config, url, { pkceCodeVerifier: pending.verifier, expectedState: state, expectedNonce: pending.nonce });
-    res.end(`<p id="customer">${String(tokens.claims()!.customer_id).replace(/[<>&"]/g, '')}</p>`);
-  }
-
-  async close() {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
 describe('profile completion in Chromium', () => {
   let t: TestLatchkey;
-  let rp: SupportPortal;
+  let rp: SiblingApp;
   let browser: Browser;
   let dir: string;
-  const cspViolations: string[] = [];
+  const problems = pageProblems();
 
   beforeAll(async () => {
     t = await startTestLatchkey('pglite');
@@ -77,11 +31,15 @@ describe('profile completion in Chromium', () => {
     ].join('\n'));
     await t.latchkey.services.customers.importFile({ file });
     for (const email of ['linker@example.com', 'registrant@example.com']) await t.latchkey.services.accounts.create({ email, password: PASSWORD, emailVerified: true });
-    rp = new SupportPortal();
+    // The Support Portal: asks for the customer scope and shows the customer ID it gets.
+    rp = new SiblingApp();
     await rp.listen();
-    const { client, clientSecret } = await t.latchkey.clients.create({ name: 'Support Portal', type: 'web', firstParty: true, requireCustomerLink: true, redirectUris: [`${rp.origin}/callback`] });
-    rp.config = await relyingParty(t.issuer, client.clientId, clientSecret);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    const { client, clientSecret } = await t.latchkey.clients.create({ name: 'Support Portal', type: 'web', firstParty: true, requireCustomerLink: true, redirectUris: [rp.callback('portal')] });
+    rp.apps.set('portal', {
+      name: 'Support Portal', config: await relyingParty(t.issuer, client.clientId, clientSecret), scope: 'openid email customer',
+      show: (tokens) => `<p id="customer">${escapeHtml(String(tokens.claims()!.customer_id))}</p>`,
+    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -92,14 +50,9 @@ describe('profile completion in Chromium', () => {
   });
 
   async function signIn(email: string): Promise<Page> {
-    const page = await (await browser.newContext({ locale: 'en-US' })).newPage();
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
-    });
-    await page.goto(`${rp.origin}/login`);
-    await page.getByLabel('Email', { exact: true }).fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const page = await watchedPage(await browser.newContext({ locale: 'en-US' }), problems);
+    await page.goto(`${rp.origin}/login/portal`);
+    await fillSignIn(page, email, PASSWORD);
     await page.getByRole('heading', { name: 'Complete your profile' }).waitFor();
     return page;
   }
@@ -115,7 +68,8 @@ describe('profile completion in Chromium', () => {
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL(new RegExp(`^${rp.origin}/callback`));
     expect(await page.locator('#customer').innerText()).toBe('C-200');
-    expect(cspViolations).toEqual([]);
+    expect(problems.cspViolations).toEqual([]);
+    expect(problems.pageErrors).toEqual([]);
   });
 
   it('registers a product when the person has no customer ID yet', async () => {
@@ -127,6 +81,7 @@ describe('profile completion in Chromium', () => {
     await page.getByRole('button', { name: 'Register' }).click();
     await page.waitForURL(new RegExp(`^${rp.origin}/callback`));
     expect(await page.locator('#customer').innerText()).toMatch(/^LK\d{10}$/);
-    expect(cspViolations).toEqual([]);
+    expect(problems.cspViolations).toEqual([]);
+    expect(problems.pageErrors).toEqual([]);
   });
 });

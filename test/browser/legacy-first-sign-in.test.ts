@@ -3,14 +3,14 @@
 // password; a verified source's password goes straight back to the app; a password from a source that never
 // verified addresses stops at "verify your email address", where a wrong code is refused next to the field and
 // the mailed code finishes the sign-in. Real Latchkey (PGlite), a real SMTP server, openid-client.
-import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { hashSync } from '@node-rs/bcrypt';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { answerAppCallback, fillSignIn, launchChromium, pageProblems, phone, Screenshots, scrollsSideways, watchedPage } from '../support/browser.js';
 import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.js';
 import { codeIn, startMailbox, type Mailbox } from '../support/mailbox.js';
 import { oidc, REDIRECT_URI, relyingParty, startAuthorization } from '../support/relying-party.js';
@@ -18,7 +18,7 @@ import { oidc, REDIRECT_URI, relyingParty, startAuthorization } from '../support
 const SHOP = 'Corner Shop';
 const CENTER_PASSWORD = 'centre password of ida';
 const SHOP_PASSWORD = 'shop password of ida';
-const screenshots = mkdtempSync(path.join(os.tmpdir(), 'latchkey-legacy-first-sign-in-'));
+const screenshots = new Screenshots('legacy-first-sign-in');
 
 describe('first sign-in with a legacy password in Chromium', () => {
   let t: TestLatchkey;
@@ -27,14 +27,8 @@ describe('first sign-in with a legacy password in Chromium', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
-
-  const shot = (name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
-  const scrollsSideways = async () => {
-    const [doc, body] = await page.evaluate<number[]>('[document.documentElement.scrollWidth, document.body.scrollWidth]');
-    return doc! > 375 || body! > 375;
-  };
+  const problems = pageProblems();
+  const shot = (name: string) => screenshots.take(page, name);
 
   /** Imports a person from the customer center (--emails-verified) and the e-shop (not verified). */
   async function importPerson(email: string) {
@@ -61,9 +55,7 @@ describe('first sign-in with a legacy password in Chromium', () => {
     const start = await startAuthorization(rp);
     await page.goto(start.url.href);
     expect(await page.locator('p.note').innerText()).toBe('First time here? Use the email and password from the e-shop, the customer center or the mobile app.');
-    await page.getByLabel('Email', { exact: true }).fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await fillSignIn(page, email, password);
     return start;
   }
 
@@ -77,17 +69,10 @@ describe('first sign-in with a legacy password in Chromium', () => {
     rp = await relyingParty(t.issuer, client.clientId, clientSecret);
     await importPerson('ida.first@example.com');
     await importPerson('ida.second@example.com');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    context = await browser.newContext({ viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'en-US' });
-    await context.route(`${REDIRECT_URI}**`, (route) => route.fulfill({ contentType: 'text/html', body: '<!DOCTYPE html><title>Shop</title><h1 id="back-at-shop">Back at the shop</h1>' }));
-    page = await context.newPage();
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
-    });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    browser = await launchChromium();
+    context = await browser.newContext(phone);
+    await answerAppCallback(context, REDIRECT_URI);
+    page = await watchedPage(context, problems);
   }, 120_000);
 
   afterAll(async () => {
@@ -110,7 +95,7 @@ describe('first sign-in with a legacy password in Chromium', () => {
     expect(await page.locator('main').innerText()).toContain('ida.second@example.com');
     const code = page.getByLabel('6-digit code');
     expect(await code.getAttribute('autocomplete')).toBe('one-time-code');
-    expect(await scrollsSideways()).toBe(false);
+    expect(await scrollsSideways(page)).toBe(false);
     await shot('01-code-step');
 
     const mailed = codeIn(await mailbox.next(t.latchkey, 'ida.second@example.com', { subject: /sign-in code/ }));
@@ -129,7 +114,7 @@ describe('first sign-in with a legacy password in Chromium', () => {
   });
 
   it('never violated the Content Security Policy or threw a script error', () => {
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(problems.cspViolations).toEqual([]);
+    expect(problems.pageErrors).toEqual([]);
   });
 });

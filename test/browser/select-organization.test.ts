@@ -3,71 +3,23 @@
 // login; each company is a button named after it; the pick returns to the app with org_id and that company's
 // permissions; Cancel returns access_denied. Also in Czech, and on a phone-sized screen without sideways
 // scrolling. Real Latchkey (PGlite), real RP library, real browser, no CSP violation.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { englishSignIn, fillSignIn, launchChromium, pageProblems, scrollsSideways, watchedPage, type SignInLabels } from '../support/browser.js';
 import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.js';
-import { oidc, relyingParty } from '../support/relying-party.js';
+import { relyingParty } from '../support/relying-party.js';
+import { escapeHtml, SiblingApp } from './sibling-app.js';
 import { companyFixtures, PASSWORD, type Person } from '../oidc/company-fixtures.js';
-
-const escape = (s: string) => s.replace(/[<>&"]/g, '');
-
-/** A sibling app: /login starts code + PKCE with scope organization, /callback shows org_id and org_permissions. */
-class CompanyPortal {
-  readonly server = http.createServer((req, res) => {
-    this.handle(req, res).catch((err: Error) => {
-      res.statusCode = 500;
-      res.end(`RP error: ${err.message}`);
-    });
-  });
-  private readonly pending = new Map<string, { verifier: string; nonce: string }>();
-  config!: oidc.Configuration;
-  origin = '';
-
-  async listen() {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    const url = new URL(req.url!, this.origin);
-    if (url.pathname === '/login') {
-      const verifier = oidc.randomPKCECodeVerifier();
-      const state = oidc.randomState();
-      const nonce = oidc.randomNonce();
-      this.pending.set(state, { verifier, nonce });
-      const target = oidc.buildAuthorizationUrl(this.config, {
-        redirect_uri: `${this.origin}/callback`, scope: 'openid email organization', state, nonce,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-      });
-      res.writeHead(302, { location: target.href });
-      return res.end();
-    }
-    res.setHeader('content-type', 'text/html; charset=utf-8');
-    const state = url.searchParams.get('state') ?? '';
-    const pending = this.pending.get(state);
-    if (url.pathname !== '/callback' || !pending) return res.end('<p>unknown</p>');
-    if (url.searchParams.get('error')) return res.end(`<p id="error">${escape(url.searchParams.get('error')!)}</p>`);
-    const claims = (await oidc.authorizationCodeGrant(this.config, url, { pkceCodeVerifier: pending.verifier, expectedState: state, expectedNonce: pending.nonce })).claims()!;
-    res.end(`<p id="org">${escape(String(claims.org_id))}</p><p id="permissions">${escape((claims.org_permissions as string[]).join(','))}</p>`);
-  }
-
-  async close() {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 describe('the company picker in Chromium', () => {
   let t: TestLatchkey;
-  let rp: CompanyPortal;
+  let rp: SiblingApp;
   let browser: Browser;
   let owner: Person;
   let accountant: Person;
   let acme: { id: string; taxId: string };
   let beta: { id: string; taxId: string };
-  const cspViolations: string[] = [];
+  const problems = pageProblems();
 
   beforeAll(async () => {
     t = await startTestLatchkey('pglite');
@@ -78,11 +30,18 @@ describe('the company picker in Chromium', () => {
     beta = await fx.company(owner, 'Beta a.s.');
     await fx.join(accountant, acme, owner, ['accountant']);
     await fx.join(accountant, beta, owner, ['accountant']);
-    rp = new CompanyPortal();
+    // The Company Portal: acts for one company (scope organization) and shows org_id and org_permissions.
+    rp = new SiblingApp();
     await rp.listen();
-    const { client, clientSecret } = await t.latchkey.clients.create({ name: 'Company Portal', type: 'web', firstParty: true, redirectUris: [`${rp.origin}/callback`] });
-    rp.config = await relyingParty(t.issuer, client.clientId, clientSecret);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    const { client, clientSecret } = await t.latchkey.clients.create({ name: 'Company Portal', type: 'web', firstParty: true, redirectUris: [rp.callback('portal')] });
+    rp.apps.set('portal', {
+      name: 'Company Portal', config: await relyingParty(t.issuer, client.clientId, clientSecret), scope: 'openid email organization',
+      show: (tokens) => {
+        const claims = tokens.claims()!;
+        return `<p id="org">${escapeHtml(String(claims.org_id))}</p><p id="permissions">${escapeHtml((claims.org_permissions as string[]).join(','))}</p>`;
+      },
+    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -91,16 +50,11 @@ describe('the company picker in Chromium', () => {
     await t?.close();
   });
 
-  async function signIn(who: Person, options: { locale?: string; viewport?: { width: number; height: number }; heading?: string } = {}): Promise<Page> {
+  async function signIn(who: Person, options: { locale?: string; viewport?: { width: number; height: number }; labels?: SignInLabels; heading?: string } = {}): Promise<Page> {
     const context = await browser.newContext({ locale: options.locale ?? 'en-US', ...(options.viewport ? { viewport: options.viewport } : {}) });
-    const page = await context.newPage();
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
-    });
-    await page.goto(`${rp.origin}/login`);
-    await page.locator('#email').fill(who.email);
-    await page.locator('#password').fill(PASSWORD);
-    await page.locator('form[action$="/login"] button[type="submit"]').click();
+    const page = await watchedPage(context, problems);
+    await page.goto(`${rp.origin}/login/portal`);
+    await fillSignIn(page, who.email, PASSWORD, options.labels ?? englishSignIn);
     await page.getByRole('heading', { name: options.heading ?? 'Which company are you signing in for?' }).waitFor();
     return page;
   }
@@ -114,7 +68,8 @@ describe('the company picker in Chromium', () => {
     await page.waitForURL(new RegExp(`^${rp.origin}/callback`));
     expect(await page.locator('#org').innerText()).toBe(beta.id);
     expect((await page.locator('#permissions').innerText()).split(',')).toEqual(expect.arrayContaining(['invoices', 'orders', 'members:manage']));
-    expect(cspViolations).toEqual([]);
+    expect(problems.cspViolations).toEqual([]);
+    expect(problems.pageErrors).toEqual([]);
   });
 
   it('gives an accountant only invoices for the company picked', async () => {
@@ -133,13 +88,13 @@ describe('the company picker in Chromium', () => {
   });
 
   it('speaks Czech to a Czech browser and fits a phone screen', async () => {
-    const page = await signIn(owner, { locale: 'cs-CZ', viewport: { width: 360, height: 740 }, heading: 'Za kterou firmu se přihlašujete?' });
+    const page = await signIn(owner, { locale: 'cs-CZ', viewport: { width: 360, height: 740 }, labels: { email: 'E-mail', password: 'Heslo', submit: 'Přihlásit se' }, heading: 'Za kterou firmu se přihlašujete?' });
     await page.getByRole('button', { name: 'Vybrat Acme s.r.o.' }).waitFor();
-    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
-    expect(overflow).toBeLessThanOrEqual(0);
+    expect(await scrollsSideways(page)).toBe(false);
     await page.getByRole('button', { name: 'Vybrat Acme s.r.o.' }).click();
     await page.waitForURL(new RegExp(`^${rp.origin}/callback`));
     expect(await page.locator('#org').innerText()).toBe(acme.id);
-    expect(cspViolations).toEqual([]);
+    expect(problems.cspViolations).toEqual([]);
+    expect(problems.pageErrors).toEqual([]);
   });
 });

@@ -3,11 +3,9 @@
 // announced politely), a weak password refused next to its field, the mailed link confirmed with a button,
 // back to the sign-in with the email filled in, and a password reset. Real Latchkey (PGlite), a real SMTP
 // server and openid-client; the app's callback is answered by the browser's request routing.
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { answerAppCallback, launchChromium, pageProblems, phone, Screenshots, scrollsSideways, watchedPage } from '../support/browser.js';
 import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.js';
 import { linkTo, startMailbox, type Mailbox } from '../support/mailbox.js';
 import { oidc, REDIRECT_URI, relyingParty, startAuthorization } from '../support/relying-party.js';
@@ -16,7 +14,7 @@ const SHOP = 'Corner Shop';
 const EMAIL = 'grace.signup@example.com';
 const PASSWORD = 'harbour lighthouse violin 1906';
 const NEW_PASSWORD = 'copper kettle meadow 77';
-const screenshots = mkdtempSync(path.join(os.tmpdir(), 'latchkey-self-service-'));
+const screenshots = new Screenshots('self-service');
 
 describe('sign-up and password reset in Chromium', () => {
   let t: TestLatchkey;
@@ -25,32 +23,18 @@ describe('sign-up and password reset in Chromium', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
-
-  const shot = (name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
-  const scrollsSideways = async () => {
-    const [doc, body] = await page.evaluate<number[]>('[document.documentElement.scrollWidth, document.body.scrollWidth]');
-    return doc! > 375 || body! > 375;
-  };
+  const problems = pageProblems();
+  const shot = (name: string) => screenshots.take(page, name);
 
   beforeAll(async () => {
     mailbox = await startMailbox();
     t = await startTestLatchkey('pglite', {}, mailbox.env);
     const { client, clientSecret } = await t.latchkey.clients.create({ name: SHOP, type: 'web', redirectUris: [REDIRECT_URI], firstParty: true });
     rp = await relyingParty(t.issuer, client.clientId, clientSecret);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    context = await browser.newContext({ viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'en-US' });
-    // The app's callback: answered here, so the browser never leaves the machine.
-    await context.route(`${REDIRECT_URI}**`, (route) => route.fulfill({ contentType: 'text/html', body: '<!DOCTYPE html><title>Shop</title><h1 id="back-at-shop">Back at the shop</h1>' }));
-    page = await context.newPage();
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
-    });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    browser = await launchChromium();
+    context = await browser.newContext(phone);
+    await answerAppCallback(context, REDIRECT_URI);
+    page = await watchedPage(context, problems);
   }, 120_000);
 
   afterAll(async () => {
@@ -79,7 +63,7 @@ describe('sign-up and password reset in Chromium', () => {
     expect(await hint.innerText()).toContain('Contains your email address');
     await password.fill(PASSWORD);
     expect(await hint.innerText()).toBe('Strength: strong');
-    expect(await scrollsSideways()).toBe(false);
+    expect(await scrollsSideways(page)).toBe(false);
     await shot('01-register-strength');
 
     // The hint is only a hint: the server refuses a common password, next to the field.
@@ -91,14 +75,14 @@ describe('sign-up and password reset in Chromium', () => {
     expect(await password.getAttribute('aria-describedby')).toContain('password-error');
     expect(await password.inputValue()).toBe('');
     expect(await page.getByLabel('Email').inputValue()).toBe(EMAIL);
-    expect(await scrollsSideways()).toBe(false);
+    expect(await scrollsSideways(page)).toBe(false);
     await shot('02-register-refused');
 
     await password.fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('heading', { name: 'Check your email' }).waitFor();
     expect(await page.getByLabel('6-digit code').getAttribute('autocomplete')).toBe('one-time-code');
-    expect(await scrollsSideways()).toBe(false);
+    expect(await scrollsSideways(page)).toBe(false);
     await shot('03-check-email');
 
     const mail = await mailbox.next(t.latchkey, EMAIL);
@@ -123,13 +107,13 @@ describe('sign-up and password reset in Chromium', () => {
     await page.getByLabel('Email').fill(EMAIL);
     await page.getByRole('button', { name: 'Send reset link' }).click();
     await page.getByRole('heading', { name: 'Check your email' }).waitFor();
-    expect(await scrollsSideways()).toBe(false);
+    expect(await scrollsSideways(page)).toBe(false);
 
     const mail = await mailbox.next(t.latchkey, EMAIL, { subject: /Reset your password/ });
     await page.goto(linkTo(mail, '/reset-password').href);
     await page.getByLabel('Password').fill(NEW_PASSWORD);
     expect(await page.locator('#password-strength').isVisible()).toBe(true);
-    expect(await scrollsSideways()).toBe(false);
+    expect(await scrollsSideways(page)).toBe(false);
     await shot('05-reset');
     await page.getByRole('button', { name: 'Set new password' }).click();
     await page.getByRole('heading', { name: 'Your password is set' }).waitFor();
@@ -139,7 +123,7 @@ describe('sign-up and password reset in Chromium', () => {
   });
 
   it('never violated the Content Security Policy or threw a script error', () => {
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(problems.cspViolations).toEqual([]);
+    expect(problems.pageErrors).toEqual([]);
   });
 });
