@@ -6,7 +6,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from '@jest/globals';
+import { expect, jest } from '@jest/globals';
+
+// Every CLI test spawns real processes, and each one on the embedded database opens PGlite (about 4 s on an
+// idle 2-core machine, far more while other suites run): a scenario of several commands gets 3 minutes.
+jest.setTimeout(180_000);
 
 export const LATCHKEY_BIN = fileURLToPath(new URL('../../bin/latchkey', import.meta.url));
 

@@ -30,7 +30,8 @@ export interface StaffActor {
   userAgent?: string | null;
 }
 
-export interface StaffActionDeps {
+/** What the staff service is built from. */
+export interface StaffServiceDeps {
   db: Database;
   issuer: string;
   audit: AuditLog;
@@ -38,6 +39,9 @@ export interface StaffActionDeps {
   provisioning: Provisioning;
   customers: CustomerDirectory;
   tokens: AccountTokens;
+}
+
+export interface StaffActionDeps extends StaffServiceDeps {
   assertCan: (actor: StaffActor, action: StaffAction) => void;
 }
 

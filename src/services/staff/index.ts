@@ -3,14 +3,9 @@
 // the Admin API share (./actions.ts). Every grant, revoke and staff action is written to the audit log with
 // the acting staff account in data.actorId (the console's audit search finds it there).
 import { z } from 'zod';
-import type { Database } from '../../db/types.js';
 import { createStaffQueries, type StaffMemberRow } from '../../queries/staff.js';
-import type { AccountRow, AccountService } from '../accounts/index.js';
-import type { AuditLog } from '../audit/index.js';
-import type { CustomerDirectory } from '../customers/index.js';
-import type { Provisioning } from '../provisioning/index.js';
-import type { AccountTokens } from '../account-tokens/index.js';
-import { createStaffActions, type StaffActor } from './actions.js';
+import type { AccountRow } from '../accounts/index.js';
+import { createStaffActions, type StaffActor, type StaffServiceDeps } from './actions.js';
 import { StaffActionForbidden, UnknownStaffRole } from './errors.js';
 import { allowedActions, can, isStaffRole, STAFF_ACTIONS, STAFF_MATRIX, STAFF_ROLES, type StaffAction, type StaffRole } from './matrix.js';
 
@@ -29,15 +24,7 @@ export interface StaffMember {
   roles: { role: StaffRole; grantedAt: Date; grantedBy: string | null }[];
 }
 
-export interface StaffServiceDeps {
-  db: Database;
-  issuer: string;
-  audit: AuditLog;
-  accounts: AccountService;
-  provisioning: Provisioning;
-  customers: CustomerDirectory;
-  tokens: AccountTokens;
-}
+export type { StaffServiceDeps };
 
 /** Who granted a role: a staff member (console, Admin API) or the operator's CLI (no actor). */
 export type GrantingActor = Pick<StaffActor, 'accountId' | 'staffRoles' | 'ip' | 'userAgent'> | undefined;

@@ -33,11 +33,18 @@ function decisionOf(ctx: Koa.ParameterizedContext): { decision: 'approve' | 'rej
   return DECISIONS.has(decision) ? { decision: decision as 'approve' | 'reject', reason: field(ctx, 'reason', 1000) } : undefined;
 }
 
-/** POST /admin/companies/:id/moderate: decision approve|reject, reason (required to reject). */
-export function companyModerationSubmission(deps: RouteDeps): Middleware {
-  return async function moderateCompany(ctx) {
+/** What one moderation form decides, and the notice shown after it. */
+interface Moderation {
+  form: (id: string) => string;
+  decide: (deps: RouteDeps, ctx: Koa.ParameterizedContext, id: string, chosen: { decision: 'approve' | 'reject'; reason: string }) => Promise<unknown>;
+  notices: { approve: string; reject: string };
+}
+
+/** [checkDecision, decide, notify, backToQueue]: a moderation form's steps; bad input shows the queue with the message. */
+function moderationSubmission(deps: RouteDeps, moderation: Moderation): Middleware {
+  return async function moderate(ctx) {
     const id = String(ctx.params.id);
-    const form = `company:${id}`;
+    const form = moderation.form(id);
     const t = deps.render.translator(ctx);
     const chosen = decisionOf(ctx);
     if (!chosen) return showQueue(deps, ctx, { error: { form, field: 'decision', message: t('admin.error.decision') }, status: 400 });
@@ -45,36 +52,31 @@ export function companyModerationSubmission(deps: RouteDeps): Middleware {
       return showQueue(deps, ctx, { error: { form, field: 'reason', message: t('admin.error.reason') }, status: 400 });
     }
     try {
-      await deps.services.companies.moderateCompany(actorOf(ctx), id, { decision: chosen.decision, reason: chosen.reason || null });
+      await moderation.decide(deps, ctx, id, chosen);
     } catch (err) {
       const error = adminFormError(err, t, 'reason');
       if (!error) throw err;
       return showQueue(deps, ctx, { error: { ...error, form }, values: { reason: chosen.reason }, status: (err as { status?: number }).status ?? 400 });
     }
     deps.mailer.notify();
-    redirectAfterPost(deps, ctx, '/queue', chosen.decision === 'approve' ? 'company-approved' : 'company-rejected');
+    redirectAfterPost(deps, ctx, '/queue', moderation.notices[chosen.decision]);
   };
+}
+
+/** POST /admin/companies/:id/moderate: decision approve|reject, reason (required to reject). */
+export function companyModerationSubmission(deps: RouteDeps): Middleware {
+  return moderationSubmission(deps, {
+    form: (id) => `company:${id}`,
+    decide: (d, ctx, id, chosen) => d.services.companies.moderateCompany(actorOf(ctx), id, { decision: chosen.decision, reason: chosen.reason || null }),
+    notices: { approve: 'company-approved', reject: 'company-rejected' },
+  });
 }
 
 /** POST /admin/join-requests/:id/decide: the moderator's side of a join request. */
 export function joinDecisionSubmission(deps: RouteDeps): Middleware {
-  return async function decideJoinRequest(ctx) {
-    const id = String(ctx.params.id);
-    const form = `join:${id}`;
-    const t = deps.render.translator(ctx);
-    const chosen = decisionOf(ctx);
-    if (!chosen) return showQueue(deps, ctx, { error: { form, field: 'decision', message: t('admin.error.decision') }, status: 400 });
-    if (chosen.decision === 'reject' && chosen.reason === '') {
-      return showQueue(deps, ctx, { error: { form, field: 'reason', message: t('admin.error.reason') }, status: 400 });
-    }
-    try {
-      await deps.services.companies.decideJoin(actorOf(ctx), id, { as: 'moderator', decision: chosen.decision, reason: chosen.reason || null });
-    } catch (err) {
-      const error = adminFormError(err, t, 'reason');
-      if (!error) throw err;
-      return showQueue(deps, ctx, { error: { ...error, form }, values: { reason: chosen.reason }, status: (err as { status?: number }).status ?? 400 });
-    }
-    deps.mailer.notify();
-    redirectAfterPost(deps, ctx, '/queue', chosen.decision === 'approve' ? 'join-approved' : 'join-rejected');
-  };
+  return moderationSubmission(deps, {
+    form: (id) => `join:${id}`,
+    decide: (d, ctx, id, chosen) => d.services.companies.decideJoin(actorOf(ctx), id, { as: 'moderator', decision: chosen.decision, reason: chosen.reason || null }),
+    notices: { approve: 'join-approved', reject: 'join-rejected' },
+  });
 }
